@@ -1,0 +1,5 @@
+"""``python -m aggregator`` is ``lingong``."""
+
+from aggregator.cli import main
+
+main()

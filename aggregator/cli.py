@@ -1,0 +1,366 @@
+"""The ``lingong`` command line. Tables and progress with rich; ``--json`` for scripts.
+
+Progress and messages go to stderr, results to stdout, so ``--json`` output can
+be piped. Exit status 1 means something failed (a source, a file); everything
+that could still be done was done.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    SpinnerColumn,
+    TextColumn,
+    TimeElapsedColumn,
+)
+from rich.table import Table
+
+from aggregator.app import App
+from aggregator.errors import LingongError
+from aggregator.privacy import public_posting
+from aggregator.runs import HarvestRun
+from aggregator.schema import SourceDefinition
+from aggregator.settings import DEMO_SOURCES_DIR
+from search.base import SearchQuery, SearchResult
+
+app = typer.Typer(help="lingong: one search over every 零工市场 source of a province.", no_args_is_help=True,
+                  add_completion=False, pretty_exceptions_enable=False)
+quarantine_app = typer.Typer(help="Records that could not become postings.", no_args_is_help=True)
+sandbox_app = typer.Typer(help="The sandbox province: sample sources on 127.0.0.1.", no_args_is_help=True)
+app.add_typer(quarantine_app, name="quarantine")
+app.add_typer(sandbox_app, name="sandbox")
+
+out = Console(soft_wrap=True)
+err = Console(stderr=True)
+
+SourcesOpt = Annotated[Path | None, typer.Option("--sources", help="Sources directory (else $LINGONG_SOURCES, "
+                                                 "else ./sources).", show_default=False)]
+JsonOpt = Annotated[bool, typer.Option("--json", help="Machine-readable JSON on stdout.")]
+
+RUN_FIELDS = ("source_id", "started_at", "status", "fetched", "new", "updated", "unchanged", "closed",
+              "quarantined")
+
+
+def _emit_json(data: Any) -> None:
+    sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2, default=str) + "\n")
+
+
+@contextmanager
+def _open(sources: Path | None) -> Iterator[App]:
+    try:
+        a = App.open(sources)
+    except LingongError as exc:
+        err.print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(2) from exc
+    try:
+        for name, problem in a.plugins.load_errors.items():
+            err.print(f"[yellow]warning:[/yellow] plugin {name!r} failed to load and was skipped: {problem}")
+        yield a
+    finally:
+        a.close()
+
+
+def _report_source_errors(a: App) -> int:
+    for e in a.source_errors():
+        err.print(f"[red]bad source file[/red] {e}")
+    return len(a.source_errors())
+
+
+def _harvest(a: App, ids: list[str], full: bool, quiet: bool = False) -> tuple[list[HarvestRun], int]:
+    """Harvest with a progress bar per source, then sync the index. Returns runs and a failure count."""
+    failures = _report_source_errors(a)
+    chosen, unknown = a.select(ids)
+    for name in unknown:
+        err.print(f"[red]unknown source[/red] {name!r} (see `lingong sources`)")
+    failures += len(unknown)
+    columns = (SpinnerColumn(), TextColumn("{task.description:<22}"), BarColumn(), MofNCompleteColumn(),
+               TextColumn("{task.fields[detail]}"), TimeElapsedColumn())
+    with Progress(*columns, console=err, disable=quiet, transient=False) as progress:
+        tasks = {s.id: progress.add_task(s.id, total=None, detail="") for s in chosen}
+
+        def on_batch(source: SourceDefinition, run: HarvestRun) -> None:
+            progress.update(tasks[source.id], completed=run.fetched,
+                            detail=f"{run.new} new · {run.updated} upd · {run.quarantined} quar")
+
+        runs = a.harvest(chosen, full=full, progress=on_batch)
+        for run in runs:
+            mark = "[green]ok[/green]" if run.status == "ok" else f"[red]{run.status}[/red]"
+            progress.update(tasks[run.source_id], total=max(run.fetched, 1), completed=max(run.fetched, 1),
+                            detail=f"{mark} {run.new} new · {run.updated} upd · {run.quarantined} quar")
+        pending = a.catalog.counts()["outbox"]
+        index_task = progress.add_task("index sync", total=pending or 1, detail="")
+        try:
+            a.sync(progress=lambda n: progress.advance(index_task, n))
+            progress.update(index_task, completed=pending or 1, detail="[green]ok[/green]")
+        except LingongError as exc:
+            progress.update(index_task, detail=f"[red]failed: {exc}[/red] (outbox kept; next sync resumes)")
+            failures += 1
+    failures += sum(r.status != "ok" for r in runs)
+    for r in runs:
+        if r.error:
+            err.print(f"[red]{r.source_id} failed:[/red] {r.error}")
+    return runs, failures
+
+
+def _runs_table(runs: list[HarvestRun], title: str, started: bool = False) -> Table:
+    t = Table(title=title)
+    if started:
+        t.add_column("started")
+    for col in ("source", "status", "fetched", "new", "updated", "unchanged", "closed", "quarantined"):
+        t.add_column(col, justify="left" if col in ("source", "status") else "right")
+    for r in runs:
+        style = "green" if r.status == "ok" else "red"
+        cells = [r.source_id, f"[{style}]{r.status}[/{style}]", *(str(getattr(r, c)) for c in RUN_FIELDS[3:])]
+        t.add_row(*([r.started_at] if started else []), *cells)
+    return t
+
+
+def _pay(item: dict[str, Any]) -> str:
+    s = item.get("salary") or {}
+    if not s:
+        return ""
+    if s.get("min") is None and s.get("max") is None:
+        return "面议" if s.get("negotiable") else (s.get("text") or "")
+    unit = {"hour": "时", "day": "天", "week": "周", "month": "月", "year": "年", "piece": "件",
+            "session": "课时"}.get(s.get("unit") or "", "?")
+    lo, hi = s.get("min"), s.get("max")
+    span = f"{lo:g}" if hi in (None, lo) else (f"{hi:g}" if lo is None else f"{lo:g}-{hi:g}")
+    return f"{span}元/{unit}" + ("起" if hi is None and lo is not None else "")
+
+
+def _results_table(query: str, result: SearchResult) -> Table:
+    t = Table(title=f"search {query!r}: {result.total} jobs", title_justify="left")
+    for col in ("title", "employer", "place", "pay", "sources"):
+        t.add_column(col, overflow="fold")
+    for item in result.items:
+        loc = item.get("location") or {}
+        place = "".join(x for x in (loc.get("city"), loc.get("county")) if x) or (loc.get("code") or "")
+        srcs = [item["source_id"], *(o["source_id"] for o in item.get("other_sources") or [])]
+        t.add_row(item["title"], (item.get("employer") or {}).get("name") or "", place, _pay(item),
+                  ", ".join(dict.fromkeys(srcs)))
+    return t
+
+
+def _result_json(result: SearchResult) -> dict[str, Any]:
+    return {"total": result.total, "items": result.items, "facets": result.facets}
+
+
+# --- commands ----------------------------------------------------------------------------------
+
+
+@app.command()
+def demo(
+    json_out: JsonOpt = False,
+    queries: Annotated[list[str] | None, typer.Option("--query", "-q", help="Searches to run after indexing.")] = None,
+) -> None:
+    """Harvest the built-in sample sources, merge duplicates, index, and answer searches."""
+    from connectors.sandbox import Sandbox
+
+    started = time.monotonic()
+    with Sandbox() as sandbox:
+        os.environ["LINGONG_SANDBOX_URL"] = sandbox.url
+        err.print(f"[bold]lingong demo[/bold] · sandbox sources on {sandbox.url} · "
+                  f"data in {os.environ.get('LINGONG_HOME') or '~/.lingong'}")
+        with _open(DEMO_SOURCES_DIR) as a:
+            runs, failures = _harvest(a, [], full=True, quiet=json_out)
+            counts = a.status()
+            searches = {q: a.search(SearchQuery(q=q, page_size=5)) for q in (queries or ["普工", "骑手", "保洁"])}
+    elapsed = time.monotonic() - started
+    summary = {
+        "runs": [r.model_dump(include=set(RUN_FIELDS)) for r in runs],
+        "catalog": counts,
+        "duplicates_merged": counts["open"] - counts["clusters"],
+        "searches": {q: _result_json(r) for q, r in searches.items()},
+        "seconds": round(elapsed, 2),
+    }
+    if json_out:
+        _emit_json(summary)
+    else:
+        out.print(_runs_table(runs, "harvest"))
+        out.print(f"catalog: {counts['open']} open postings from {len(runs)} sources → {counts['clusters']} distinct "
+                  f"jobs ({summary['duplicates_merged']} cross-posted duplicates merged), "
+                  f"{counts['quarantined']} records in quarantine, index outbox {counts['outbox']}")
+        for q, r in searches.items():
+            out.print(_results_table(q, r))
+        out.print(f"done in {elapsed:.1f}s. Try: lingong search 日结 --sources {DEMO_SOURCES_DIR} · "
+                  "lingong runs · lingong quarantine list")
+    raise typer.Exit(1 if failures else 0)
+
+
+@app.command()
+def harvest(
+    source_ids: Annotated[list[str] | None, typer.Argument(help="Sources to harvest (default: all).")] = None,
+    all_: Annotated[bool, typer.Option("--all", help="Harvest every enabled source.")] = False,
+    incremental: Annotated[bool, typer.Option("--incremental", help="Use each source's saved cursor.")] = False,
+    sources: SourcesOpt = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """Harvest sources into the catalog and sync the index."""
+    if source_ids and all_:
+        err.print("[red]error:[/red] give source ids or --all, not both")
+        raise typer.Exit(2)
+    with _open(sources) as a:
+        runs, failures = _harvest(a, list(source_ids or []), full=not incremental, quiet=json_out)
+        if json_out:
+            _emit_json([r.model_dump(include={"id", *RUN_FIELDS, "error"}) for r in runs])
+        else:
+            out.print(_runs_table(runs, "harvest"))
+    raise typer.Exit(1 if failures else 0)
+
+
+@app.command()
+def search(
+    query: Annotated[str, typer.Argument(help="Plain words, e.g. 保洁 日结 (never query syntax).")] = "",
+    region: Annotated[str | None, typer.Option(help="GB/T 2260 code at any level, e.g. 440000, 440100.")] = None,
+    category: Annotated[str | None, typer.Option(help="Gig category, e.g. 家政保洁.")] = None,
+    limit: Annotated[int, typer.Option(min=1, max=100, help="Results per page.")] = 20,
+    sources: SourcesOpt = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """Search the index: {"total", "items", "facets"} with --json."""
+    try:
+        q = SearchQuery(q=query, region=region, category=category, page_size=limit)
+    except ValueError as exc:
+        err.print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(2) from exc
+    with _open(sources) as a:
+        result = a.search(q)
+    if json_out:
+        _emit_json(_result_json(result))
+        return
+    out.print(_results_table(query, result))
+    region_facet = sorted(result.facets.get("region", {}).items(), key=lambda kv: -kv[1])[:8]
+    if region_facet:
+        out.print("by region: " + ", ".join(f"{k} ({v})" for k, v in region_facet))
+
+
+@app.command()
+def export(
+    fmt: Annotated[str, typer.Option("--format", help="ndjson (canonical postings) or jsonld (schema.org).")] = (
+        "ndjson"),
+    out_file: Annotated[Path | None, typer.Option("--out", help="File to write (default: stdout).")] = None,
+    sources: SourcesOpt = None,
+) -> None:
+    """Export every posting, one JSON object per line, contacts masked."""
+    if fmt not in ("ndjson", "jsonld"):
+        err.print(f"[red]error:[/red] --format must be ndjson or jsonld, not {fmt!r}")
+        raise typer.Exit(2)
+    with _open(sources) as a:
+        fh = out_file.open("w", encoding="utf-8") if out_file else sys.stdout
+        n = 0
+        try:
+            for posting in a.catalog.iter_postings():
+                pub = public_posting(posting)
+                data = pub.to_jsonld() if fmt == "jsonld" else pub.model_dump(mode="json")
+                fh.write(json.dumps(data, ensure_ascii=False) + "\n")
+                n += 1
+        finally:
+            if out_file:
+                fh.close()
+    err.print(f"exported {n} postings" + (f" to {out_file}" if out_file else ""))
+
+
+@app.command("sources")
+def sources_cmd(sources: SourcesOpt = None, json_out: JsonOpt = False) -> None:
+    """List sources with their last run; broken source files are listed with their error."""
+    with _open(sources) as a:
+        last = a.catalog.last_runs()
+        rows: list[dict[str, Any]] = []
+        for s in a.sources.sources.values():
+            r = last.get(s.id)
+            rows.append({"id": s.id, "name": s.name, "connector": s.connector, "region": s.region, "trust": s.trust,
+                         "enabled": s.enabled, "last_status": r.status if r else None,
+                         "last_run_at": r.started_at if r else None, "error": r.error if r else None})
+        for e in a.source_errors():
+            rows.append({"id": e.path.stem, "name": None, "connector": None, "region": None, "trust": None,
+                         "enabled": False, "last_status": "invalid", "last_run_at": None, "error": str(e)})
+    if json_out:
+        _emit_json(rows)
+        return
+    t = Table(title="sources")
+    for col in ("id", "connector", "region", "trust", "last run", "status"):
+        t.add_column(col)
+    for row in rows:
+        status = row["last_status"] or "never run"
+        style = {"ok": "green", "invalid": "red", "failed": "red"}.get(status, "yellow")
+        t.add_row(row["id"], row["connector"] or "", row["region"] or "", str(row["trust"] or ""),
+                  row["last_run_at"] or "", f"[{style}]{status}[/{style}]")
+    out.print(t)
+    for row in rows:
+        if row["error"]:
+            err.print(f"[red]{row['id']}:[/red] {row['error']}")
+
+
+@app.command()
+def runs(
+    source_id: Annotated[str | None, typer.Argument(help="Only this source.")] = None,
+    limit: Annotated[int, typer.Option(min=1)] = 30,
+    sources: SourcesOpt = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """Harvest run history, newest first."""
+    with _open(sources) as a:
+        history = a.catalog.runs(source_id, limit=limit)
+    if json_out:
+        _emit_json([r.model_dump(include={"id", *RUN_FIELDS, "finished_at", "mode", "error"}) for r in history])
+        return
+    out.print(_runs_table(history, "runs (newest first)", started=True))
+
+
+@app.command()
+def reindex(sources: SourcesOpt = None) -> None:
+    """Rebuild the search index from the catalog."""
+    from aggregator.indexing import reindex as do_reindex
+
+    with _open(sources) as a:
+        n = do_reindex(a.catalog, a.backend)
+    err.print(f"reindexed {n} clusters")
+
+
+@quarantine_app.command("list")
+def quarantine_list(
+    source_id: Annotated[str | None, typer.Argument(help="Only this source.")] = None,
+    sources: SourcesOpt = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """Records in quarantine, with the reason each was kept out."""
+    with _open(sources) as a:
+        rows = a.catalog.quarantined(source_id)
+    if json_out:
+        _emit_json(rows)
+        return
+    t = Table(title=f"quarantine: {len(rows)} records")
+    for col in ("source", "record", "reason"):
+        t.add_column(col, overflow="fold")
+    for r in rows:
+        t.add_row(r["source_id"], r["native_id"] or r["locator"] or "", f"{r['reason_code']}: {r['reason']}")
+    out.print(t)
+
+
+@sandbox_app.command("serve")
+def sandbox_serve(port: Annotated[int, typer.Option(help="Port on 127.0.0.1.")] = 8765) -> None:
+    """Serve the sample sources on 127.0.0.1 until interrupted."""
+    from connectors.sandbox import Sandbox
+
+    with Sandbox(port) as sb:
+        err.print(f"sandbox on {sb.url} (export LINGONG_SANDBOX_URL={sb.url}); Ctrl-C stops")
+        with contextlib.suppress(KeyboardInterrupt):
+            sb.thread.join()
+
+
+def main() -> None:
+    app()

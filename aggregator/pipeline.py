@@ -1,0 +1,202 @@
+"""The harvest pipeline: harvest → normalise → employer check → enrich → dedupe → catalog (+ outbox).
+
+One source at a time, in batches; each batch is one catalog transaction, so a
+crash loses at most the batch in flight and the next run redoes it. A source
+that fails (bad options, unreachable, broken feed) ends its own run as
+``failed`` and the caller goes on with the next source. Index sync is separate
+(:func:`aggregator.indexing.sync_index`): the catalog never waits for the index.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable, Iterable, Iterator
+from datetime import UTC, datetime
+from itertools import islice
+from typing import Any
+
+from aggregator.catalog import Catalog
+from aggregator.checks import combine
+from aggregator.dedupe import assign_cluster
+from aggregator.errors import LingongError, RecordError
+from aggregator.normalizing import to_posting
+from aggregator.plugins import Plugins
+from aggregator.runs import HarvestRun
+from aggregator.schema import JobPosting, RawPosting, RejectedRecord, SourceDefinition
+from aggregator.settings import Settings
+from aggregator.sources import validate_options
+from connectors.base import Connector, HarvestItem
+
+log = logging.getLogger(__name__)
+
+Progress = Callable[[HarvestRun], None]
+
+
+def _batches(items: Iterable[HarvestItem], size: int) -> Iterator[list[HarvestItem]]:
+    it = iter(items)
+    while batch := list(islice(it, size)):
+        yield batch
+
+
+class Pipeline:
+    """Runs harvests of sources into the catalog."""
+
+    def __init__(self, settings: Settings, plugins: Plugins, catalog: Catalog) -> None:
+        self.settings = settings
+        self.plugins = plugins
+        self.catalog = catalog
+
+    # --- one source ---------------------------------------------------------------------------
+
+    def connector_for(self, source: SourceDefinition) -> Connector:
+        """Instantiate the source's connector with validated options (raises LingongError)."""
+        cls = self.plugins.connector(source.connector)
+        options = validate_options(source, cls.Options)
+        return cls(source, options, user_agent=self.settings.user_agent)
+
+    def harvest(self, source: SourceDefinition, *, full: bool = True, progress: Progress | None = None) -> HarvestRun:
+        """Harvest one source completely; never raises for the source's own failures."""
+        run = self.catalog.start_run(source.id, "full" if full else "incremental")
+        connector: Connector | None = None
+        try:
+            connector = self.connector_for(source)
+            cursor = None if full or not connector.incremental else self.catalog.get_cursor(source.id)
+            for batch in _batches(connector.harvest(cursor), self.settings.batch_size):
+                with self.catalog.transaction():
+                    self._process(batch, source, run)
+                    self.catalog.save_run(run)
+                if progress:
+                    progress(run)
+            with self.catalog.transaction():
+                if full:
+                    closed = self.catalog.close_unseen(source.id, run.id)
+                    run.closed = len(closed)
+                    self.catalog.enqueue(closed)
+                if connector.next_cursor is not None:
+                    self.catalog.set_cursor(source.id, connector.next_cursor)
+                run.status = "ok"
+                run.finished_at = datetime.now(UTC).isoformat(timespec="seconds")
+                self.catalog.save_run(run)
+        except Exception as exc:
+            # A failed run keeps its counters (what was stored is stored), closes nothing, keeps the old cursor.
+            run.status = "failed"
+            run.error = str(exc) if isinstance(exc, LingongError) else f"{type(exc).__name__}: {exc}"
+            run.finished_at = datetime.now(UTC).isoformat(timespec="seconds")
+            self.catalog.save_run(run)
+            if not isinstance(exc, LingongError):
+                log.exception("source %s failed", source.id)
+        finally:
+            if connector is not None:
+                connector.close()
+            self._tell_finished(run, source)
+        return run
+
+    def harvest_many(self, sources: Iterable[SourceDefinition], *, full: bool = True,
+                     progress: Callable[[SourceDefinition, HarvestRun], None] | None = None) -> list[HarvestRun]:
+        """Harvest sources one after another; one failing source does not stop the others."""
+        runs = []
+        for source in sources:
+            cb: Progress | None = (lambda r, s=source: progress(s, r)) if progress else None
+            runs.append(self.harvest(source, full=full, progress=cb))
+        return runs
+
+    # --- one batch ----------------------------------------------------------------------------
+
+    def _process(self, batch: list[HarvestItem], source: SourceDefinition, run: HarvestRun) -> None:
+        raws = [i for i in batch if isinstance(i, RawPosting)]
+        run.fetched += len(batch)
+        for item in batch:
+            if isinstance(item, RejectedRecord):
+                self._quarantine_rejected(item, run)
+        states = self.catalog.raw_states(source.id, [r.native_id for r in raws])
+        seen: list[str] = []
+        for raw in raws:
+            content_hash = raw.content_hash
+            prev = states.get(raw.native_id)
+            if prev and prev[0] == content_hash:
+                seen.append(raw.native_id)
+                if prev[1] == "quarantined":
+                    run.quarantined += 1
+                elif prev[2] == "closed":
+                    cluster = self.catalog.reopen(JobPosting.make_id(source.id, raw.native_id))
+                    if cluster:
+                        self.catalog.enqueue([cluster])
+                    run.updated += 1
+                else:
+                    run.unchanged += 1
+                continue
+            state = self._store(raw, content_hash, source, run, had_posting=bool(prev and prev[2]))
+            states[raw.native_id] = (content_hash, state, "open" if state == "posting" else None)
+        self.catalog.touch_raw(source.id, seen, run.id)
+
+    def _store(self, raw: RawPosting, content_hash: str, source: SourceDefinition, run: HarvestRun,
+               *, had_posting: bool) -> str:
+        try:
+            posting = self._normalise(raw, source)
+        except RecordError as exc:
+            payload = json.dumps(raw.payload, ensure_ascii=False, default=str)
+            self.catalog.quarantine(source_id=source.id, native_id=raw.native_id, locator=raw.url,
+                                    content_hash=content_hash, reason_code=exc.code, reason=str(exc),
+                                    payload=payload, run_id=run.id)
+            self.catalog.upsert_raw(source.id, raw.native_id, content_hash, raw.payload, raw.url,
+                                    "quarantined", run.id)
+            run.quarantined += 1
+            return "quarantined"
+        old_cluster = self.catalog.posting_cluster(posting.id)
+        cluster, key = assign_cluster(self.catalog, posting)
+        posting.cluster_id = cluster
+        self.catalog.upsert_posting(posting, key)
+        self.catalog.upsert_raw(source.id, raw.native_id, content_hash, raw.payload, raw.url, "posting", run.id)
+        self.catalog.resolve_quarantine(source.id, raw.native_id)
+        self.catalog.enqueue({cluster, old_cluster} - {None})  # type: ignore[arg-type]
+        if had_posting:
+            run.updated += 1
+        else:
+            run.new += 1
+        return "posting"
+
+    def _normalise(self, raw: RawPosting, source: SourceDefinition) -> JobPosting:
+        """Normalise, check the employer, enrich (hooks); RecordError means quarantine."""
+        posting = to_posting(raw, source, source.connector)
+        verdicts = self.plugins.hook.lingong_verify_employer(employer=posting.employer, posting=posting)
+        try:
+            status, reasons = combine(verdicts)
+        except ValueError as exc:
+            raise RecordError("verify_failed", str(exc)) from exc
+        posting.employer = posting.employer.model_copy(update={"verification": status, "reasons": reasons})
+        for impl in self.plugins.hook.lingong_enrich_posting.get_hookimpls():
+            try:
+                update = impl.function(posting=posting, source=source)
+            except Exception as exc:
+                raise RecordError("enrich_failed",
+                                  f"plugin {impl.plugin_name!r} failed: {type(exc).__name__}: {exc}") from exc
+            if update:
+                posting = _apply(posting, update)
+        return posting
+
+    def _quarantine_rejected(self, item: RejectedRecord, run: HarvestRun) -> None:
+        import hashlib
+
+        digest = hashlib.sha256(item.raw.encode()).hexdigest()
+        self.catalog.quarantine(source_id=item.source_id, native_id=None, locator=item.locator,
+                                content_hash=digest, reason_code=item.reason_code, reason=item.reason,
+                                payload=item.raw, run_id=run.id)
+        run.quarantined += 1
+
+    def _tell_finished(self, run: HarvestRun, source: SourceDefinition) -> None:
+        for impl in self.plugins.hook.lingong_harvest_finished.get_hookimpls():
+            try:
+                impl.function(run=run, source=source)
+            except Exception:  # a notifier never breaks a harvest
+                log.exception("harvest_finished hook of plugin %r failed", impl.plugin_name)
+
+
+def _apply(posting: JobPosting, update: dict[str, Any]) -> JobPosting:
+    fields = set(JobPosting.model_fields)
+    known = {k: v for k, v in update.items() if k in fields and k not in ("id", "source_id", "native_id")}
+    extras = {k: v for k, v in update.items() if k not in fields}
+    data = posting.model_dump()
+    data.update(known)
+    data["extras"] = {**posting.extras, **extras}
+    return JobPosting.model_validate(data)

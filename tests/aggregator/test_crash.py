@@ -1,0 +1,105 @@
+"""A harvest killed with SIGKILL mid-run, then run again: nothing duplicated, nothing lost."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import ClassVar
+
+import pytest
+
+from aggregator.app import App
+from tests.conftest import job, write_source
+
+TOTAL = 400
+
+
+class _SlowFeed(BaseHTTPRequestHandler):
+    """Streams an NDJSON feed a line at a time, slowly, like a big feed over a poor link."""
+
+    lines: ClassVar[list[bytes]] = []
+    delay: ClassVar[float] = 0.01
+
+    def do_GET(self) -> None:
+        self.send_response(200)
+        self.send_header("Content-Type", "application/x-ndjson")
+        self.end_headers()
+        try:
+            for line in self.lines:
+                self.wfile.write(line)
+                self.wfile.flush()
+                time.sleep(self.delay)
+        except (BrokenPipeError, ConnectionResetError):
+            pass  # the harvester was killed
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+@pytest.fixture
+def slow_feed() -> Iterator[str]:
+    _SlowFeed.lines = [(json.dumps(job(i), ensure_ascii=False) + "\n").encode() for i in range(TOTAL)]
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _SlowFeed)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/feed.ndjson"
+    server.shutdown()
+    server.server_close()
+
+
+def _postings(db: Path) -> int:
+    if not db.exists():
+        return 0
+    try:
+        with sqlite3.connect(db, timeout=5) as conn:
+            return int(conn.execute("SELECT count(*) FROM postings").fetchone()[0])
+    except sqlite3.OperationalError:
+        return 0  # tables not created yet
+
+
+@pytest.mark.slow
+def test_sigkill_mid_harvest_then_rerun_loses_nothing_and_duplicates_nothing(
+        slow_feed: str, sources_dir: Path, _isolated_home: Path) -> None:
+    write_source(sources_dir, "feed_slow", options={"url": slow_feed, "format": "ndjson"})
+    env = {**os.environ, "LINGONG_BATCH_SIZE": "20"}
+    cmd = [sys.executable, "-m", "aggregator", "harvest", "--sources", str(sources_dir), "--json"]
+    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    db = _isolated_home / "catalog.sqlite3"
+    deadline = time.monotonic() + 60
+    while _postings(db) < 100 and time.monotonic() < deadline and proc.poll() is None:
+        time.sleep(0.05)
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    stored_before = _postings(db)
+    assert 100 <= stored_before < TOTAL, "the kill must land mid-run"
+
+    _SlowFeed.delay = 0.0
+    rerun = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=120)
+    assert rerun.returncode == 0, rerun.stderr
+    (run,) = json.loads(rerun.stdout)
+    assert run["status"] == "ok"
+    assert run["fetched"] == TOTAL
+    assert run["new"] == TOTAL - stored_before
+    assert run["unchanged"] == stored_before
+
+    app = App.open(sources_dir, entrypoints=False)
+    try:
+        counts = app.catalog.counts()
+        assert counts["postings"] == TOTAL
+        assert counts["outbox"] == 0
+        native = [p.native_id for p in app.catalog.iter_postings()]
+        assert sorted(native) == sorted(f"J{i:04d}" for i in range(TOTAL))
+        assert app.backend.count() == counts["clusters"] == TOTAL
+        statuses = [r.status for r in app.catalog.runs("feed_slow")]
+        assert statuses == ["ok", "interrupted"]
+    finally:
+        app.close()

@@ -1,0 +1,130 @@
+"""The feed connector against real files and a real HTTP server on 127.0.0.1."""
+
+from __future__ import annotations
+
+import csv
+import io
+import socket
+from pathlib import Path
+from typing import Any
+
+import pytest
+from pydantic import ValidationError
+
+from aggregator.errors import HarvestError, TransientHarvestError
+from aggregator.schema import RawPosting, RejectedRecord, SourceDefinition
+from connectors.feed import FeedConnector, FeedOptions
+
+CSV_MAPPING = {"native_id": "编号", "title": "岗位名称", "employer": "用工单位", "salary": "薪资待遇",
+               "address": "工作地点", "description": "岗位描述"}
+ROWS = [
+    {"编号": "A1", "岗位名称": "普工（日结）", "用工单位": "广州市番禺区某电子厂", "薪资待遇": "180元/天",
+     "工作地点": "广州市番禺区石基镇", "岗位描述": "流水线作业，\n包吃住，"},
+    {"编号": "A2", "岗位名称": "保洁员", "用工单位": "广州某物业管理有限公司", "薪资待遇": "3500-4500",
+     "工作地点": "天河区珠江新城", "岗位描述": "写字楼保洁" * 20000},  # a field larger than one read chunk
+]
+
+
+def _csv_bytes(rows: list[dict[str, str]], encoding: str) -> bytes:
+    buf = io.StringIO()
+    w = csv.DictWriter(buf, fieldnames=list(rows[0]))
+    w.writeheader()
+    w.writerows(rows)
+    return buf.getvalue().encode(encoding)
+
+
+def _connector(tmp_path: Path, options: dict[str, Any], mapping: dict[str, str] | None = None) -> FeedConnector:
+    source = SourceDefinition(id="feed_test", name="t", connector="feed", region="440100",
+                              mapping=mapping or CSV_MAPPING, options=options, path=tmp_path / "feed_test.yaml")
+    return FeedConnector(source, FeedOptions.model_validate(options), user_agent="lingong-test")
+
+
+def _records(conn: FeedConnector) -> list[RawPosting | RejectedRecord]:
+    try:
+        return list(conn.harvest(None))
+    finally:
+        conn.close()
+
+
+def test_gb18030_csv_from_a_path_with_declared_encoding(tmp_path: Path) -> None:
+    (tmp_path / "a.csv").write_bytes(_csv_bytes(ROWS, "gb18030"))
+    recs = _records(_connector(tmp_path, {"path": "a.csv", "format": "csv", "encoding": "gb18030"}))
+    assert [r.native_id for r in recs if isinstance(r, RawPosting)] == ["A1", "A2"]
+    first = recs[0]
+    assert isinstance(first, RawPosting)
+    assert first.fields["title"] == "普工（日结）"
+    assert first.fields["description"] == "流水线作业，\n包吃住，"
+    assert first.payload["工作地点"] == "广州市番禺区石基镇"
+
+
+@pytest.mark.parametrize("encoding", ["gb18030", "utf-8", "utf-8-sig"])
+def test_encoding_is_detected_over_http(feed_server: Any, tmp_path: Path, encoding: str) -> None:
+    sandbox, served = feed_server
+    (served / "a.csv").write_bytes(_csv_bytes(ROWS, encoding))
+    recs = _records(_connector(tmp_path, {"url": f"{sandbox.url}/feeds/a.csv", "format": "csv"}))
+    raws = [r for r in recs if isinstance(r, RawPosting)]
+    assert [r.fields["title"] for r in raws] == ["普工（日结）", "保洁员"]
+    assert raws[1].fields["description"] == "写字楼保洁" * 20000
+
+
+def test_ndjson_over_http_with_a_broken_line(feed_server: Any, tmp_path: Path) -> None:
+    sandbox, served = feed_server
+    body = '{"id": 1, "t": "搬运工"}\n\n[1, 2]\n{"id": 2, "t": "装卸\n{"id": 3, "t": "理货员"}\n'
+    (served / "b.ndjson").write_text(body, encoding="utf-8")
+    conn = _connector(tmp_path, {"url": f"{sandbox.url}/feeds/b.ndjson", "format": "ndjson"},
+                      mapping={"native_id": "id", "title": "t"})
+    recs = _records(conn)
+    assert [(type(r).__name__, getattr(r, "native_id", None) or getattr(r, "reason_code", None)) for r in recs] == [
+        ("RawPosting", "1"), ("RejectedRecord", "not_an_object"), ("RejectedRecord", "invalid_json"),
+        ("RawPosting", "3")]
+    bad = recs[2]
+    assert isinstance(bad, RejectedRecord) and bad.locator.endswith("line 4")
+
+
+def test_bad_column_count_is_rejected_not_raised(tmp_path: Path) -> None:
+    text = "编号,岗位名称\nA1,普工\nA2,保洁,多余的列\nA3,搬运工\n"
+    (tmp_path / "a.csv").write_text(text, encoding="utf-8")
+    recs = _records(_connector(tmp_path, {"path": "a.csv", "format": "csv"},
+                               mapping={"native_id": "编号", "title": "岗位名称"}))
+    kinds = [(type(r).__name__, getattr(r, "native_id", "")) for r in recs]
+    assert kinds == [("RawPosting", "A1"), ("RejectedRecord", ""), ("RawPosting", "A3")]
+    assert isinstance(recs[1], RejectedRecord) and "3 columns where the header has 2" in recs[1].reason
+
+
+def test_mapping_to_a_missing_column_fails_the_source_clearly(tmp_path: Path) -> None:
+    (tmp_path / "a.csv").write_text("编号,标题\nA1,普工\n", encoding="utf-8")
+    with pytest.raises(HarvestError, match=r"mapping names columns the feed does not have: \['岗位名称'\]"):
+        _records(_connector(tmp_path, {"path": "a.csv", "format": "csv"},
+                            mapping={"native_id": "编号", "title": "岗位名称"}))
+
+
+def test_wrong_declared_encoding_is_a_clear_error(tmp_path: Path) -> None:
+    (tmp_path / "a.csv").write_bytes(_csv_bytes(ROWS, "gb18030"))
+    with pytest.raises(HarvestError, match="not valid utf-8"):
+        _records(_connector(tmp_path, {"path": "a.csv", "format": "csv", "encoding": "utf-8"}))
+
+
+def test_http_errors_are_classified(feed_server: Any, tmp_path: Path) -> None:
+    sandbox, _ = feed_server
+    with pytest.raises(HarvestError) as missing:
+        _records(_connector(tmp_path, {"url": f"{sandbox.url}/feeds/nope.csv", "format": "csv"}))
+    assert not isinstance(missing.value, TransientHarvestError)
+    assert "HTTP 404" in str(missing.value)
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    with pytest.raises(TransientHarvestError, match="ConnectError"):
+        _records(_connector(tmp_path, {"url": f"http://127.0.0.1:{port}/x.csv", "format": "csv"}))
+
+
+@pytest.mark.parametrize(("options", "message"), [
+    ({"format": "csv"}, "exactly one of path or url"),
+    ({"path": "a", "url": "http://x", "format": "csv"}, "exactly one of path or url"),
+    ({"url": "ftp://x/a.csv", "format": "csv"}, "must start with http"),
+    ({"path": "a", "format": "csv", "encoding": "klingon"}, "unknown encoding"),
+    ({"path": "a", "format": "pdf"}, "'csv' or 'ndjson'"),
+    ({"path": "a", "format": "csv", "sheet": 1}, "Extra inputs"),
+])
+def test_options_are_validated(options: dict[str, Any], message: str) -> None:
+    with pytest.raises(ValidationError, match=message):
+        FeedOptions.model_validate(options)
