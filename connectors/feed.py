@@ -154,16 +154,19 @@ class FeedConnector(Connector):
         missing = sorted({k for k in self.source.mapping.values()} - set(header))
         if missing:
             raise HarvestError(f"{where}: mapping names columns the feed does not have: {missing}; has {header}")
-        for row in reader:
+        while True:
+            start = reader.line_num + 1  # a quoted field may span lines: report where the record starts
+            row = next(reader, None)
+            if row is None:
+                return
             if not any(cell.strip() for cell in row):
                 continue
+            locator = f"{where} line {start}"
             if len(row) != len(header):
-                yield self._reject(
-                    f"{where} line {reader.line_num}", "bad_column_count",
-                    f"{len(row)} columns where the header has {len(header)}", ",".join(row),
-                )
+                yield self._reject(locator, "bad_column_count",
+                                   f"{len(row)} columns where the header has {len(header)}", ",".join(row))
                 continue
-            yield self.make_raw(dict(zip(header, row, strict=True)), locator=f"{where} line {reader.line_num}")
+            yield self.make_raw(dict(zip(header, row, strict=True)), locator=locator)
 
     def _reject(self, locator: str, code: str, reason: str, raw: str) -> RejectedRecord:
         from datetime import UTC, datetime

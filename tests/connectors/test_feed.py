@@ -89,6 +89,16 @@ def test_bad_column_count_is_rejected_not_raised(tmp_path: Path) -> None:
     kinds = [(type(r).__name__, getattr(r, "native_id", "")) for r in recs]
     assert kinds == [("RawPosting", "A1"), ("RejectedRecord", ""), ("RawPosting", "A3")]
     assert isinstance(recs[1], RejectedRecord) and "3 columns where the header has 2" in recs[1].reason
+    assert recs[1].locator.endswith("a.csv line 3")
+
+
+def test_locator_is_the_line_where_a_multiline_record_starts(tmp_path: Path) -> None:
+    text = '编号,岗位名称,岗位描述\nA1,普工,"第一行\n第二行\n第三行"\nA2,保洁\n'
+    (tmp_path / "a.csv").write_text(text, encoding="utf-8")
+    recs = _records(_connector(tmp_path, {"path": "a.csv", "format": "csv"},
+                               mapping={"native_id": "编号", "title": "岗位名称"}))
+    assert isinstance(recs[1], RejectedRecord)
+    assert recs[1].locator.endswith("line 5")
 
 
 def test_mapping_to_a_missing_column_fails_the_source_clearly(tmp_path: Path) -> None:
