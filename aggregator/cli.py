@@ -8,17 +8,15 @@ that could still be done was done.
 from __future__ import annotations
 
 import contextlib
+import importlib
 import json
 import os
 import sys
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.console import Console
 from rich.progress import (
     BarColumn,
     MofNCompleteColumn,
@@ -30,6 +28,7 @@ from rich.progress import (
 from rich.table import Table
 
 from aggregator.app import App
+from aggregator.commands import RUN_FIELDS, JsonOpt, SourcesOpt, emit_json, err, open_app, out
 from aggregator.errors import LingongError
 from aggregator.privacy import public_posting
 from aggregator.runs import HarvestRun
@@ -43,36 +42,6 @@ quarantine_app = typer.Typer(help="Records that could not become postings.", no_
 sandbox_app = typer.Typer(help="The sandbox province: sample sources on 127.0.0.1.", no_args_is_help=True)
 app.add_typer(quarantine_app, name="quarantine")
 app.add_typer(sandbox_app, name="sandbox")
-
-out = Console(soft_wrap=True)
-err = Console(stderr=True)
-
-SourcesOpt = Annotated[Path | None, typer.Option("--sources", help="Sources directory (else $LINGONG_SOURCES, "
-                                                 "else ./sources).", show_default=False)]
-JsonOpt = Annotated[bool, typer.Option("--json", help="Machine-readable JSON on stdout.")]
-
-RUN_FIELDS = ("source_id", "started_at", "status", "fetched", "new", "updated", "unchanged", "closed",
-              "quarantined")
-
-
-def _emit_json(data: Any) -> None:
-    sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2, default=str) + "\n")
-
-
-@contextmanager
-def _open(sources: Path | None) -> Iterator[App]:
-    try:
-        a = App.open(sources)
-    except LingongError as exc:
-        err.print(f"[red]error:[/red] {exc}")
-        raise typer.Exit(2) from exc
-    try:
-        for name, problem in a.plugins.load_errors.items():
-            err.print(f"[yellow]warning:[/yellow] plugin {name!r} failed to load and was skipped: {problem}")
-        yield a
-    finally:
-        a.close()
-
 
 def _report_source_errors(a: App) -> int:
     for e in a.source_errors():
@@ -175,7 +144,7 @@ def demo(
         os.environ["LINGONG_SANDBOX_URL"] = sandbox.url
         err.print(f"[bold]lingong demo[/bold] · sandbox sources on {sandbox.url} · "
                   f"data in {os.environ.get('LINGONG_HOME') or '~/.lingong'}")
-        with _open(DEMO_SOURCES_DIR) as a:
+        with open_app(DEMO_SOURCES_DIR) as a:
             runs, failures = _harvest(a, [], full=True, quiet=json_out)
             counts = a.status()
             searches = {q: a.search(SearchQuery(q=q, page_size=5)) for q in (queries or ["普工", "骑手", "保洁"])}
@@ -188,7 +157,7 @@ def demo(
         "seconds": round(elapsed, 2),
     }
     if json_out:
-        _emit_json(summary)
+        emit_json(summary)
     else:
         out.print(_runs_table(runs, "harvest"))
         out.print(f"catalog: {counts['open']} open postings from {len(runs)} sources → {counts['clusters']} distinct "
@@ -213,10 +182,10 @@ def harvest(
     if source_ids and all_:
         err.print("[red]error:[/red] give source ids or --all, not both")
         raise typer.Exit(2)
-    with _open(sources) as a:
+    with open_app(sources) as a:
         runs, failures = _harvest(a, list(source_ids or []), full=not incremental, quiet=json_out)
         if json_out:
-            _emit_json([r.model_dump(include={"id", *RUN_FIELDS, "error"}) for r in runs])
+            emit_json([r.model_dump(include={"id", *RUN_FIELDS, "error"}) for r in runs])
         else:
             out.print(_runs_table(runs, "harvest"))
     raise typer.Exit(1 if failures else 0)
@@ -237,10 +206,10 @@ def search(
     except ValueError as exc:
         err.print(f"[red]error:[/red] {exc}")
         raise typer.Exit(2) from exc
-    with _open(sources) as a:
+    with open_app(sources) as a:
         result = a.search(q)
     if json_out:
-        _emit_json(_result_json(result))
+        emit_json(_result_json(result))
         return
     out.print(_results_table(query, result))
     region_facet = sorted(result.facets.get("region", {}).items(), key=lambda kv: -kv[1])[:8]
@@ -259,7 +228,7 @@ def export(
     if fmt not in ("ndjson", "jsonld"):
         err.print(f"[red]error:[/red] --format must be ndjson or jsonld, not {fmt!r}")
         raise typer.Exit(2)
-    with _open(sources) as a:
+    with open_app(sources) as a:
         fh = out_file.open("w", encoding="utf-8") if out_file else sys.stdout
         n = 0
         try:
@@ -277,7 +246,7 @@ def export(
 @app.command("sources")
 def sources_cmd(sources: SourcesOpt = None, json_out: JsonOpt = False) -> None:
     """List sources with their last run; broken source files are listed with their error."""
-    with _open(sources) as a:
+    with open_app(sources) as a:
         last = a.catalog.last_runs()
         rows: list[dict[str, Any]] = []
         for s in a.sources.sources.values():
@@ -289,7 +258,7 @@ def sources_cmd(sources: SourcesOpt = None, json_out: JsonOpt = False) -> None:
             rows.append({"id": e.path.stem, "name": None, "connector": None, "region": None, "trust": None,
                          "enabled": False, "last_status": "invalid", "last_run_at": None, "error": str(e)})
     if json_out:
-        _emit_json(rows)
+        emit_json(rows)
         return
     t = Table(title="sources")
     for col in ("id", "connector", "region", "trust", "last run", "status"):
@@ -313,10 +282,10 @@ def runs(
     json_out: JsonOpt = False,
 ) -> None:
     """Harvest run history, newest first."""
-    with _open(sources) as a:
+    with open_app(sources) as a:
         history = a.catalog.runs(source_id, limit=limit)
     if json_out:
-        _emit_json([r.model_dump(include={"id", *RUN_FIELDS, "finished_at", "mode", "error"}) for r in history])
+        emit_json([r.model_dump(include={"id", *RUN_FIELDS, "finished_at", "mode", "error"}) for r in history])
         return
     out.print(_runs_table(history, "runs (newest first)", started=True))
 
@@ -326,7 +295,7 @@ def reindex(sources: SourcesOpt = None) -> None:
     """Rebuild the search index from the catalog."""
     from aggregator.indexing import reindex as do_reindex
 
-    with _open(sources) as a:
+    with open_app(sources) as a:
         n = do_reindex(a.catalog, a.backend)
     err.print(f"reindexed {n} clusters")
 
@@ -338,10 +307,10 @@ def quarantine_list(
     json_out: JsonOpt = False,
 ) -> None:
     """Records in quarantine, with the reason each was kept out."""
-    with _open(sources) as a:
+    with open_app(sources) as a:
         rows = a.catalog.quarantined(source_id)
     if json_out:
-        _emit_json(rows)
+        emit_json(rows)
         return
     t = Table(title=f"quarantine: {len(rows)} records")
     for col in ("source", "record", "reason"):
@@ -360,6 +329,14 @@ def sandbox_serve(port: Annotated[int, typer.Option(help="Port on 127.0.0.1.")] 
         err.print(f"sandbox on {sb.url} (export LINGONG_SANDBOX_URL={sb.url}); Ctrl-C stops")
         with contextlib.suppress(KeyboardInterrupt):
             sb.thread.join()
+
+
+#: Feature modules that add commands: each defines ``register(app: typer.Typer) -> None``.
+COMMAND_MODULES: tuple[str, ...] = (
+)
+
+for _name in COMMAND_MODULES:
+    importlib.import_module(_name).register(app)
 
 
 def main() -> None:

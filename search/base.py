@@ -18,19 +18,39 @@ FACET_FIELDS: tuple[str, ...] = ("region", "category", "pay_unit", "employment_t
 
 
 class SearchQuery(BaseModel):
-    """What a caller asks. ``q`` is plain user text, never query syntax."""
+    """What a caller asks. ``q`` is plain user text, never query syntax.
+
+    Every engine must answer every field the same way (the conformance suite in
+    ``tests/search`` proves it on each backend).
+    """
 
     model_config = ConfigDict(extra="forbid")
 
-    q: str = ""
+    q: str = Field(default="", max_length=200)
     region: str | None = Field(default=None, pattern=r"^\d{6}$")  # any level: province, city or county
     category: str | None = None
     employment_type: str | None = None
     pay_unit: str | None = None
+    min_daily_wage: float | None = Field(default=None, ge=0)  # on salary.daily_estimate
+    near: tuple[float, float] | None = None  # (lat, lon); needs location.lat/lon on documents
+    radius_km: float | None = Field(default=None, gt=0, le=2000)  # with ``near``; default 50 km
     verified_only: bool = False
-    sort: Literal["relevance", "newest", "wage"] = "relevance"
+    posted_within_days: int | None = Field(default=None, ge=1, le=3650)
+    sort: Literal["relevance", "newest", "distance", "wage"] = "relevance"
     page_size: int = Field(default=20, ge=1, le=100)
     offset: int = Field(default=0, ge=0, le=10_000)
+    highlight: bool = False  # items get "highlights": {"title": [...], "description": [...]} with <em> marks
+
+
+class WageCell(BaseModel):
+    """Pay offered in postings (not a 指导价) for one group: daily-equivalent CNY percentiles."""
+
+    region: str | None = None
+    category: str | None = None
+    count: int
+    p25: float | None = None
+    median: float | None = None
+    p75: float | None = None
 
 
 class SearchResult(BaseModel):
@@ -64,6 +84,15 @@ class SearchBackend(Protocol):
 
     def count(self) -> int:
         """Number of documents in the index."""
+
+    def get(self, cluster_id: str) -> dict[str, Any] | None:
+        """One document by ``cluster_id``, or ``None``."""
+
+    def suggest(self, prefix: str, size: int = 10) -> list[str]:
+        """Distinct job titles starting with ``prefix`` (plain text), most frequent first."""
+
+    def wage_stats(self, query: SearchQuery, by: Sequence[Literal["region", "category"]]) -> list[WageCell]:
+        """Daily-wage percentiles of the query's hits grouped by ``by`` (region = city-level code)."""
 
     def clear(self) -> None:
         """Drop every document (used by ``lingong reindex``)."""
