@@ -66,6 +66,10 @@ class App:
         return Pipeline(self.settings, self.plugins, self.catalog).harvest_many(sources, full=full,
                                                                                 progress=progress)
 
+    def replay_quarantine(self, sources: list[SourceDefinition]) -> list[HarvestRun]:
+        pipeline = Pipeline(self.settings, self.plugins, self.catalog)
+        return [pipeline.replay_quarantine(s) for s in sources]
+
     def sync(self, progress: Callable[[int], None] | None = None) -> int:
         return sync_index(self.catalog, self.backend, progress=progress)
 

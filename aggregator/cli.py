@@ -320,6 +320,38 @@ def quarantine_list(
     out.print(t)
 
 
+@quarantine_app.command("replay")
+def quarantine_replay(
+    source_ids: Annotated[list[str] | None, typer.Argument(help="Sources to replay (default: all).")] = None,
+    sources: SourcesOpt = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """Re-normalise quarantined records from their stored payloads (after a fix), without re-harvesting."""
+    with open_app(sources) as a:
+        failures = _report_source_errors(a)
+        wanted = set(source_ids or [])
+        present = {r["source_id"] for r in a.catalog.quarantined(limit=1_000_000)}
+        chosen, unknown = a.select(sorted(wanted or present))
+        for name in unknown:
+            err.print(f"[red]unknown source[/red] {name!r}: its source file is gone; its records stay in quarantine")
+        runs = a.replay_quarantine(chosen)
+        a.sync()
+        left = len(a.catalog.quarantined(limit=1_000_000))
+    failures += len(unknown) + sum(r.status != "ok" for r in runs)
+    if json_out:
+        emit_json({"runs": [r.model_dump(include={"source_id", "status", "fetched", "new", "quarantined", "error"})
+                            for r in runs], "still_quarantined": left})
+    else:
+        t = Table(title="quarantine replay")
+        for col in ("source", "replayed", "now postings", "still quarantined"):
+            t.add_column(col)
+        for r in runs:
+            t.add_row(r.source_id, str(r.fetched), str(r.new), str(r.quarantined))
+        out.print(t)
+        out.print(f"{left} records remain in quarantine (unreadable records need a fresh harvest)")
+    raise typer.Exit(1 if failures else 0)
+
+
 @sandbox_app.command("serve")
 def sandbox_serve(port: Annotated[int, typer.Option(help="Port on 127.0.0.1.")] = 8765) -> None:
     """Serve the sample sources on 127.0.0.1 until interrupted."""

@@ -101,6 +101,40 @@ class Pipeline:
             runs.append(self.harvest(source, full=full, progress=cb))
         return runs
 
+    # --- quarantine replay ----------------------------------------------------------------------
+
+    def replay_quarantine(self, source: SourceDefinition) -> HarvestRun:
+        """Re-normalise the source's quarantined records from their stored payloads, without harvesting.
+
+        Run after fixing a mapping or a normaliser. Records that were unreadable at the source
+        (no id, broken JSON) have nothing to replay and stay until the next harvest. The replay is
+        recorded as a run with mode ``replay``: ``new`` counts records that became postings.
+        """
+        run = self.catalog.start_run(source.id, "replay")
+        try:
+            cls = self.plugins.connector(source.connector)
+            # Mapping only: options are not needed (nor their ${ENV}), so they are not validated here.
+            connector = cls(source, cls.Options.model_construct(), user_agent=self.settings.user_agent)
+            entries = [e for e in self.catalog.quarantined(source.id, limit=1_000_000) if e["native_id"]]
+            for i in range(0, len(entries), self.settings.batch_size):
+                with self.catalog.transaction():
+                    for entry in entries[i:i + self.settings.batch_size]:
+                        payload = json.loads(entry["payload"])
+                        fields = connector.map_fields(payload)
+                        raw = RawPosting(source_id=source.id, native_id=entry["native_id"], payload=payload,
+                                         fields=fields, url=fields.get("url") or entry["locator"],
+                                         fetched_at=datetime.now(UTC))
+                        run.fetched += 1
+                        self._store(raw, raw.content_hash, source, run, had_posting=False)
+                    self.catalog.save_run(run)
+            run.status = "ok"
+        except Exception as exc:
+            run.status = "failed"
+            run.error = str(exc) if isinstance(exc, LingongError) else f"{type(exc).__name__}: {exc}"
+        run.finished_at = datetime.now(UTC).isoformat(timespec="seconds")
+        self.catalog.save_run(run)
+        return run
+
     # --- one batch ----------------------------------------------------------------------------
 
     def _process(self, batch: list[HarvestItem], source: SourceDefinition, run: HarvestRun) -> None:
