@@ -91,7 +91,9 @@ class Catalog:
         self.path = path
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
-            self.db = sqlite3.connect(path, isolation_level=None, timeout=30.0)
+            # check_same_thread off: the API's event loop may run in another thread than the one that
+            # opened the catalog. Still one user at a time: a Catalog is never used concurrently.
+            self.db = sqlite3.connect(path, isolation_level=None, timeout=30.0, check_same_thread=False)
             self.db.execute("PRAGMA journal_mode=WAL")
             self.db.execute("PRAGMA synchronous=NORMAL")
             self.db.execute("PRAGMA foreign_keys=ON")

@@ -300,6 +300,22 @@ def reindex(sources: SourcesOpt = None) -> None:
     err.print(f"reindexed {n} clusters")
 
 
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(min=1, max=65535)] = 8000,
+    sources: SourcesOpt = None,
+) -> None:
+    """Serve the HTTP API (/v1/search …, OpenAPI at /openapi.json) and the status page."""
+    import uvicorn
+
+    from aggregator.api import create_api
+
+    with open_app(sources) as a:
+        err.print(f"lingong API on http://{host}:{port} (docs at /docs)")
+        uvicorn.run(create_api(a), host=host, port=port, log_level="warning")
+
+
 @quarantine_app.command("list")
 def quarantine_list(
     source_id: Annotated[str | None, typer.Argument(help="Only this source.")] = None,

@@ -43,10 +43,14 @@ def public_document(canonical: JobPosting, members: list[JobPosting]) -> dict[st
     return doc
 
 
+def publishable(posting: JobPosting) -> bool:
+    """May this posting be shown to the public (index, API)? Closed ones may be shown, marked closed."""
+    return posting.employer.verification not in UNPUBLISHED_EMPLOYERS
+
+
 def cluster_document(catalog: Catalog, cluster_id: str) -> dict[str, Any] | None:
     """The cluster's public document, or ``None`` when it should not be in the index."""
-    members = [m for m in catalog.cluster_members(cluster_id)
-               if m.status == "open" and m.employer.verification not in UNPUBLISHED_EMPLOYERS]
+    members = [m for m in catalog.cluster_members(cluster_id) if m.status == "open" and publishable(m)]
     if not members:
         return None
     return public_document(choose_canonical(members), members)

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from w3lib.html import remove_tags_with_content, replace_entities, replace_tags
+
 import normalize as nz
 from aggregator.errors import RecordError
 from aggregator.schema import (
@@ -29,13 +31,13 @@ _MAX_TITLE = 200
 def to_posting(raw: RawPosting, source: SourceDefinition, connector: str, now: datetime | None = None) -> JobPosting:
     """Normalise one raw record. ``now`` anchors relative dates (3天前) and years missing from MM-DD."""
     f = raw.fields
-    title = nz.to_simplified(_clean(f.get("title")))
+    title = nz.to_simplified(_clean(_plain_text(f.get("title"))))
     if not title:
         key = source.mapping.get("title")
         raise RecordError("missing_title", f"title is empty (mapping title -> {key!r})", "title")
     if len(title) > _MAX_TITLE:
         raise RecordError("invalid_title", f"title is {len(title)} characters long (limit {_MAX_TITLE})", "title")
-    description = nz.to_simplified(_clean(f.get("description")))
+    description = nz.to_simplified(_clean(_plain_text(f.get("description"))))
 
     employer_name = nz.clean_employer_name(f.get("employer"))
     uscc = (f.get("uscc") or "").strip().upper() or None
@@ -81,6 +83,15 @@ def to_posting(raw: RawPosting, source: SourceDefinition, connector: str, now: d
             fetched_at=raw.fetched_at, content_hash=raw.content_hash, trust=source.trust,
         ),
     )
+
+
+def _plain_text(text: str | None) -> str | None:
+    """Source HTML becomes plain text: scripts and styles dropped, tags removed, entities decoded."""
+    if not text or ("<" not in text and "&" not in text):
+        return text
+    text = remove_tags_with_content(text, which_ones=("script", "style"))
+    text = replace_tags(text, " ")
+    return replace_entities(text)
 
 
 def _clean(text: str | None) -> str | None:
