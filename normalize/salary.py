@@ -69,8 +69,15 @@ _PREFIX = re.compile(
 )
 # Period words that also introduce hours or days of work (每天6-8小时), not pay.
 _WEAK_KEYWORDS = frozenset({"每月", "每天", "一天", "每日", "每小时", "每周"})
-_BASE = re.compile(r"(?<!没有)(?<![没无不])底薪")
-_COMMISSION = re.compile(r"提成|计件|绩效|奖金|多劳多得")
+_BASE = re.compile(r"(?<!没有)(?<![没无不])底薪|基本工资")
+# What makes base pay open-ended: commission, piece work, a per-order ladder (单量阶梯).
+_COMMISSION = re.compile(r"提成|计件|绩效|奖金|多劳多得|阶梯|单量")
+# A single amount joined straight to commission (60元加提成, 130一天+提成) is open-ended.
+_PLUS_COMMISSION = re.compile(r"\s*(?:\+|加)\s*(?:提成|计件|绩效)")
+_LIST_NUMBER = re.compile(r"[.、][^\d\s]")
+# Per-minute rates (每分钟1元) are reported per hour.
+_PER_MINUTE = re.compile(r"每分钟\s*$")
+_PER_MINUTE_AFTER = re.compile(r"\s*(?:元|块)\s*(?:/|每)\s*分钟")
 _DAILY = re.compile(
     r"(?:一天|每天|日均收入|日入|日赚|每日|一日)(?:大概|约|大约|能|可|收入|赚|可达|能拿|可以)*\s*"
     r"(?P<a>\d+(?:\.\d+)?)\s*(?P<ay>元|块)?(?:\s*(?:/|或|-|至|到)\s*(?P<b>\d+(?:\.\d+)?)\s*(?P<by>元|块)?)?"
@@ -102,10 +109,7 @@ _BENEFIT_PATTERNS: tuple[tuple[str, str], ...] = (
     ("定期体检", r"体检"),
     ("13薪", r"(?<!\d)1[3-9]薪|十[三四五六]薪"),
 )
-# One pass over the text: alternative i is benefit i (the first listed wins at a position,
-# so 包吃住 is read before 包吃). Negation (不包吃住) is checked on the character before a
-# hit, not by a lookbehind, which would defeat re's first-character scan.
-_BENEFITS = re.compile("|".join(f"(?P<b{i}>{pattern})" for i, (_, pattern) in enumerate(_BENEFIT_PATTERNS)))
+# Negation (不包吃住) is checked on the character before a hit.
 _NEGATORS = frozenset("不无没")
 # Benefits a broader one already implies when both are found.
 _IMPLIED = {"包吃": "包吃住", "包住": "包吃住", "五险": "五险一金"}
@@ -115,6 +119,7 @@ _cn2an: Any = None
 
 class _Cand(NamedTuple):
     start: int
+    end: int  # after the amount and its unit
     lo: float
     hi: float | None
     unit: PayUnit | None
@@ -181,6 +186,8 @@ def _candidates(s: str) -> list[_Cand]:
         if lo > 5e6 or (hi is not None and hi > 5e6):
             continue
         end = m.end()
+        if not (a_mul or b_mul) and m.group("b") is None and _LIST_NUMBER.match(s, end):
+            continue  # 1.咨询顾问…: a list number, not an amount
         suf = _SUFFIX.match(s, end)
         unit: PayUnit | None = None
         unit_stated = False
@@ -215,7 +222,9 @@ def _candidates(s: str) -> list[_Cand]:
             hi = None if open_end else lo
         elif open_end:
             pass  # 3000-5000以上 still states a range
-        out.append(_Cand(m.start(), lo, hi, unit, unit_stated, money, keyword))
+        if _PER_MINUTE.search(s, max(0, m.start() - 4), m.start()) or _PER_MINUTE_AFTER.match(s, end):
+            lo, hi, unit, unit_stated, money = lo * 60, hi * 60 if hi is not None else None, "hour", True, True
+        out.append(_Cand(m.start(), max(follow, end), lo, hi, unit, unit_stated, money, keyword))
     return out
 
 
@@ -235,9 +244,10 @@ def _pick(s: str, cands: list[_Cand]) -> tuple[_Cand | None, bool]:
     # earlier per-order rate (0.3元/单 … 责任底薪3050元) is a detail of the base scheme.
     if base and not any(c.start < base.start() and c.unit in DAILY_FACTORS for c in money):
         for c in money:
-            if base.end() <= c.start <= base.end() + 30:
-                return c, bool(_COMMISSION.search(s, c.start))
-    return money[0], False
+            if base.end() <= c.start <= base.end() + 40:
+                return c, bool(_COMMISSION.search(s, base.start()))
+    first = money[0]
+    return first, first.hi == first.lo and bool(_PLUS_COMMISSION.match(s, first.end))
 
 
 def _bare_unit(value: float, day_hint: bool) -> PayUnit:
@@ -262,18 +272,52 @@ def _daily_figure(s: str) -> float | None:
     return None
 
 
+def _expand(pattern: str) -> list[str]:
+    """Literal alternatives of a benefit pattern (one ``[..]`` class at most)."""
+    out: list[str] = []
+    for alt in pattern.split("|"):
+        m = re.search(r"\[([^\]]+)\]", alt)
+        out.extend(alt[: m.start()] + c + alt[m.end():] for c in m.group(1)) if m else out.append(alt)
+    return out
+
+
+# Benefit literals, found with str.find (C speed) rather than one big alternation, which
+# is slow on long descriptions passed as context. 13薪 keeps its regex (checked only when 薪 occurs).
+_BENEFIT_LITERALS: tuple[tuple[int, str], ...] = tuple(
+    (i, lit) for i, (name, pattern) in enumerate(_BENEFIT_PATTERNS) if name != "13薪" for lit in _expand(pattern)
+)
+_MONTHS_PAY = re.compile(_BENEFIT_PATTERNS[-1][1])
+
+
+def _benefit_hits(t: str) -> list[tuple[int, int, str]]:
+    """(position, pattern index, name) of each non-negated benefit mention in ``t``."""
+    hits: dict[int, tuple[int, str]] = {}
+    chars = set(t)
+    for i, lit in _BENEFIT_LITERALS:
+        if lit[0] not in chars:
+            continue
+        start = t.find(lit)
+        while start != -1:
+            if not (start > 0 and t[start - 1] in _NEGATORS):
+                if start not in hits or hits[start][0] > i:
+                    hits[start] = (i, _BENEFIT_PATTERNS[i][0])
+                break
+            start = t.find(lit, start + 1)
+    if "薪" in t:
+        for m in _MONTHS_PAY.finditer(t):
+            if m.start() > 0 and t[m.start() - 1] in _NEGATORS:
+                continue
+            word = m.group(0)[:-1]  # the pay-months count itself: 13薪, 14薪, 十三薪
+            hits.setdefault(m.start(), (len(_BENEFIT_PATTERNS) - 1, _CN_MONTHS.get(word, word) + "薪"))
+    return sorted((pos, i, name) for pos, (i, name) in hits.items())
+
+
 def _benefits(*texts: str) -> list[str]:
     found: list[str] = []
     for t in texts:
         if not t:
             continue
-        for m in _BENEFITS.finditer(t):
-            if m.start() > 0 and t[m.start() - 1] in _NEGATORS:
-                continue
-            name = _BENEFIT_PATTERNS[int((m.lastgroup or "b0")[1:])][0]
-            if name == "13薪":  # the pay-months count itself: 13薪, 14薪, 十三薪
-                word = m.group(0)[:-1]
-                name = _CN_MONTHS.get(word, word) + "薪"
+        for _, _, name in _benefit_hits(t):
             if name not in found:
                 found.append(name)
     if "包吃" in found and "包住" in found and "包吃住" not in found:
@@ -306,7 +350,10 @@ def parse_salary(text: str | None, context: str | None = None) -> Salary | None:
     if fields is None:
         return None
     # A fresh model per call: callers may mutate what they get back.
-    return Salary(**{**fields, "benefits": list(fields["benefits"])})
+    try:
+        return Salary(**{**fields, "benefits": list(fields["benefits"])})
+    except Exception:  # a value the model refuses: treat as unreadable
+        return None
 
 
 @lru_cache(maxsize=16384)
@@ -321,12 +368,11 @@ def _parse_fields(text: str, ctx: str) -> dict[str, Any] | None:
         return None
     if s is None:
         return None
-    d = s.model_dump()
-    d["benefits"] = tuple(d["benefits"])
-    return d
+    s["benefits"] = tuple(s["benefits"])
+    return s
 
 
-def _parse(text: str, ctx: str) -> Salary | None:
+def _parse(text: str, ctx: str) -> dict[str, Any] | None:
     raw = to_halfwidth(text)
     ctx_h = to_halfwidth(ctx) if ctx else ""
     s = _prep(text)
@@ -337,7 +383,7 @@ def _parse(text: str, ctx: str) -> Salary | None:
     if chosen is None:
         if not (negotiable or settlement or benefits):
             return None
-        return Salary(negotiable=negotiable, settlement=settlement, benefits=benefits,
+        return dict(negotiable=negotiable, settlement=settlement, benefits=benefits,
                       daily_estimate=_daily_figure(s), text=text)
     lo, hi = chosen.lo, chosen.hi
     if plus_extras:
@@ -352,5 +398,5 @@ def _parse(text: str, ctx: str) -> Salary | None:
         daily = round(mid * DAILY_FACTORS[unit], 2)
     else:
         daily = _daily_figure(s)
-    return Salary(min=lo, max=hi, unit=unit, negotiable=negotiable, settlement=settlement,
+    return dict(min=lo, max=hi, unit=unit, negotiable=negotiable, settlement=settlement,
                   benefits=benefits, daily_estimate=daily, text=text)

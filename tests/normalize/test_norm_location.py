@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from normalize import parse_location, region_name
+from normalize import centroid, parse_location, region_name
 
 # (text, within, code, province, city, county); codes checked against GB/T 2260 (2024).
 REAL = [
@@ -66,7 +66,7 @@ def test_address_is_cleaned_input() -> None:
     loc = parse_location("  广州市白云区永平街道集贤北七巷2号 ")
     assert loc is not None
     assert loc.address == "广州市白云区永平街道集贤北七巷2号"
-    assert loc.lat is None and loc.lon is None  # cnloc has no coordinates
+    assert loc.lat is not None and loc.lon is not None  # 白云区's centroid
 
 
 def test_ambiguous_without_hint_has_no_code() -> None:
@@ -103,10 +103,40 @@ def test_never_raises(text: str, within: str | None) -> None:
 
 @pytest.mark.parametrize(
     ("text", "code"),
-    # 1dagong 2015 district_cn names merged away since; reported at the level that still exists.
-    [("闸北区", "310000"), ("卢湾区", "310000"), ("永川市", "500118"), ("荣昌县", "500153")],
+    # 1dagong 2015 district_cn names merged away since: reported as their successor (卢湾区 → 黄浦区).
+    [("闸北区", "310106"), ("卢湾区", "310101"), ("永川市", "500118"), ("荣昌县", "500153")],
 )
 def test_legacy_names(text: str, code: str) -> None:
     loc = parse_location(text)
     assert loc is not None
     assert loc.code == code
+
+
+@pytest.mark.parametrize(
+    ("code", "lat", "lon"),
+    # Reference points: district seats / well-known centres; a centroid lies within ~0.2° of them.
+    [("440106", 23.12, 113.36), ("110108", 39.96, 116.30), ("310115", 31.22, 121.54), ("361104", 28.45, 117.91),
+     ("330113", 30.42, 120.30), ("370215", 36.39, 120.45), ("440100", 23.13, 113.26), ("650000", 43.79, 87.63)],
+)
+def test_centroids_of_known_codes(code: str, lat: float, lon: float) -> None:
+    point = centroid(code)
+    assert point is not None
+    tol = 6.0 if code.endswith("0000") else 0.5 if code.endswith("00") else 0.2  # wider levels, looser
+    assert abs(point[0] - lat) < tol and abs(point[1] - lon) < tol, point
+
+
+def test_parse_location_fills_centroid_of_most_specific_level() -> None:
+    loc = parse_location("廣州市天河區")
+    assert loc is not None and loc.lat is not None and loc.lon is not None
+    assert abs(loc.lat - 23.12) < 0.1 and abs(loc.lon - 113.36) < 0.1
+    city = parse_location("广州")
+    assert city is not None and city.code == "440100"
+    assert (city.lat, city.lon) == centroid("440100") != (loc.lat, loc.lon)
+
+
+def test_centroid_falls_back_to_parent_for_codes_newer_than_the_table() -> None:
+    # 和安县 (653229, 2024) is not in the polygon table: its prefecture's point stands in.
+    assert centroid("653229") == centroid("653200")
+    assert centroid("999999") is None
+    assert centroid("nope") is None
+    assert centroid(None) is None

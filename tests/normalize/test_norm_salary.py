@@ -69,7 +69,7 @@ REAL = [
     ("21-31元/小时，熟练后有计件提成", None, 21, 31, "hour"),
     ("8元/单", None, 8, 8, "piece"),
     ("基础单价(5.8-6.3/单)+全勤奖(200元/月) +月度贡献奖(月完成800单以上,150元/月)", None, 5.8, 6.3, "piece"),
-    ("①阶梯奖励责任底薪3200元（全勤），单量阶梯2：501-800单6.3元(6.3*300)", None, 3200, 3200, "month"),
+    ("①阶梯奖励责任底薪3200元（全勤），单量阶梯2：501-800单6.3元(6.3*300)", None, 3200, None, "month"),  # + ladder
     ("新人补贴：身份证号维度首次入职当日开始计算，有效21天。0.3元/单；  单量阶梯1：0~500单（5.8元/单）  "
      "责任底薪（>=500单，全勤）（3050元）", None, 3050, 3050, "month"),
     ("综合单价5-12元，日均派单量35-100单，新手一天30-50单，熟手50-100单，多劳多得，综合薪资6000-15000。",
@@ -203,3 +203,14 @@ def test_never_raises_on_salary_like_text(text: str) -> None:
     if s is not None and s.min is not None and s.max is not None:
         assert s.min <= s.max
 
+
+
+@pytest.mark.parametrize(
+    ("text", "lo", "hi", "unit"),
+    [("60元/天加提成", 60, None, "day"), ("每分钟1元", 60, 60, "hour"), ("2元/分钟", 120, 120, "hour"),
+     ("具体报酬：1.咨询顾问每分钟1元", 60, 60, "hour"), ("90-150元/天+提成", 90, 150, "day")],
+)
+def test_commission_minutes_and_list_numbers(text: str, lo: float, hi: float | None, unit: str) -> None:
+    s = parse_salary(text)
+    assert s is not None
+    assert (s.min, s.max, s.unit) == (lo, hi, unit)
