@@ -29,7 +29,10 @@ from pydantic import ValidationError
 from aggregator import __version__
 from aggregator.app import App
 from aggregator.indexing import publishable
+from aggregator.market.api import register_market_routes
 from aggregator.privacy import public_posting
+from aggregator.seekers.api import register_seeker_routes
+from aggregator.status import register_status_routes
 from search.base import SearchQuery
 
 MAX_OFFSET = 10_000
@@ -207,4 +210,7 @@ def create_api(app_state: App) -> FastAPI:
             gauges[name].set(value)
         return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)
 
+    register_status_routes(api, app_state)  # the status page at / (aggregator.status)
+    register_seeker_routes(api, app_state)
+    register_market_routes(api, app_state)  # /v1/stats/market, /v1/markets, /market (aggregator.market)
     return api

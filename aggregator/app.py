@@ -71,7 +71,11 @@ class App:
         return [pipeline.replay_quarantine(s) for s in sources]
 
     def sync(self, progress: Callable[[int], None] | None = None) -> int:
-        return sync_index(self.catalog, self.backend, progress=progress)
+        done = sync_index(self.catalog, self.backend, progress=progress)
+        from aggregator.seekers import after_sync  # push changed postings to the seekers they suit
+
+        after_sync(self)
+        return done
 
     def search(self, query: SearchQuery) -> SearchResult:
         return self.backend.search(query)

@@ -1,7 +1,8 @@
 """Built-in employer checks, registered through ``lingong_verify_employer`` like any plugin.
 
-Here: the 统一社会信用代码 (GB 32100-2015) check digit. Registries and
-blacklists plug in through the same hook.
+Here: the 统一社会信用代码 (GB 32100-2015) check digit. The local registry, the blacklist
+and the name ↔ code consistency check (:mod:`aggregator.employers`) plug in through the
+same hook, as does any third-party registry; :func:`combine` merges the verdicts.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ def lingong_verify_employer(employer: Employer, posting: JobPosting) -> dict[str
         return {"status": "unverified", "reason": "no 统一社会信用代码 given"}
     if not nz.validate_uscc(employer.uscc):
         return {"status": "invalid", "reason": f"统一社会信用代码 {employer.uscc} fails the GB 32100-2015 check"}
-    return {"status": "unverified", "reason": "统一社会信用代码 well-formed; no registry has confirmed it"}
+    return {"status": "unverified", "reason": f"统一社会信用代码 {employer.uscc} passes the GB 32100-2015 check"}
 
 
 def combine(verdicts: list[dict[str, Any] | None]) -> tuple[str, list[str]]:

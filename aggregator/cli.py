@@ -131,6 +131,10 @@ def _result_json(result: SearchResult) -> dict[str, Any]:
 # --- commands ----------------------------------------------------------------------------------
 
 
+#: first of the seven ports ``lingong demo`` puts its sandbox on (``sandbox serve`` defaults to 8765)
+DEMO_SANDBOX_PORT = 18765
+
+
 @app.command()
 def demo(
     json_out: JsonOpt = False,
@@ -140,9 +144,14 @@ def demo(
     from connectors.sandbox import Sandbox
 
     started = time.monotonic()
-    with Sandbox() as sandbox:
-        os.environ["LINGONG_SANDBOX_URL"] = sandbox.url
-        err.print(f"[bold]lingong demo[/bold] · sandbox sources on {sandbox.url} · "
+    try:  # fixed ports when free: page URLs (part of every posting) stay the same from one demo to the next
+        sandbox = Sandbox(DEMO_SANDBOX_PORT)
+    except OSError:
+        sandbox = Sandbox()
+    with sandbox:
+        os.environ.update(sandbox.env())
+        err.print(f"[bold]lingong demo[/bold] · sandbox province on {sandbox.url} "
+                  f"({len(sandbox.sites)} sites, {sandbox.province.size} postings) · "
                   f"data in {os.environ.get('LINGONG_HOME') or '~/.lingong'}")
         with open_app(DEMO_SOURCES_DIR) as a:
             runs, failures = _harvest(a, [], full=True, quiet=json_out)
@@ -243,35 +252,88 @@ def export(
     err.print(f"exported {n} postings" + (f" to {out_file}" if out_file else ""))
 
 
-@app.command("sources")
-def sources_cmd(sources: SourcesOpt = None, json_out: JsonOpt = False) -> None:
-    """List sources with their last run; broken source files are listed with their error."""
+sources_app = typer.Typer(help="Sources: list them with their health; resume a paused one.")
+app.add_typer(sources_app, name="sources")
+
+
+@sources_app.callback(invoke_without_command=True)
+def sources_cmd(ctx: typer.Context, sources: SourcesOpt = None, json_out: JsonOpt = False) -> None:
+    """List sources with their health, last run, last success and failure streak; broken files with their error."""
+    if ctx.invoked_subcommand is not None:
+        return
+    from datetime import UTC, datetime
+
+    from aggregator.health import paused_until, source_health
+
     with open_app(sources) as a:
         last = a.catalog.last_runs()
+        states = a.catalog.source_states()
+        success = a.catalog.last_success()
+        quarantined = a.catalog.quarantine_counts()
+        now = datetime.now(UTC)
         rows: list[dict[str, Any]] = []
         for s in a.sources.sources.values():
             r = last.get(s.id)
+            st = states.get(s.id) or a.catalog.source_state(s.id)
+            paused = paused_until(st, now)
             rows.append({"id": s.id, "name": s.name, "connector": s.connector, "region": s.region, "trust": s.trust,
-                         "enabled": s.enabled, "last_status": r.status if r else None,
-                         "last_run_at": r.started_at if r else None, "error": r.error if r else None})
+                         "enabled": s.enabled, "schedule": s.schedule, "window": s.window,
+                         "health": source_health(r, st, now), "last_status": r.status if r else None,
+                         "last_run_at": r.started_at if r else None, "last_success_at": success.get(s.id),
+                         "failure_streak": int(st["failures"] or 0),
+                         "paused_until": paused.isoformat() if paused else None,
+                         "paused_reason": st["paused_reason"] if paused else None,
+                         "alarms": r.alarms if r else [], "quarantined": quarantined.get(s.id, 0),
+                         "error": r.error if r else None})
         for e in a.source_errors():
             rows.append({"id": e.path.stem, "name": None, "connector": None, "region": None, "trust": None,
-                         "enabled": False, "last_status": "invalid", "last_run_at": None, "error": str(e)})
+                         "enabled": False, "schedule": None, "window": None, "health": "invalid",
+                         "last_status": "invalid", "last_run_at": None, "last_success_at": None, "failure_streak": 0,
+                         "paused_until": None, "paused_reason": None, "alarms": [], "quarantined": 0,
+                         "error": str(e)})
     if json_out:
         emit_json(rows)
         return
     t = Table(title="sources")
-    for col in ("id", "connector", "region", "trust", "last run", "status"):
+    for col in ("id", "connector", "region", "health", "last run", "last success", "streak", "quarantined"):
         t.add_column(col)
     for row in rows:
-        status = row["last_status"] or "never run"
-        style = {"ok": "green", "invalid": "red", "failed": "red"}.get(status, "yellow")
-        t.add_row(row["id"], row["connector"] or "", row["region"] or "", str(row["trust"] or ""),
-                  row["last_run_at"] or "", f"[{style}]{status}[/{style}]")
+        health = row["health"]
+        style = {"ok": "green", "invalid": "red", "failing": "red", "paused": "red", "alarm": "yellow"}.get(
+            health, "yellow")
+        t.add_row(row["id"], row["connector"] or "", row["region"] or "", f"[{style}]{health}[/{style}]",
+                  row["last_run_at"] or "", row["last_success_at"] or "", str(row["failure_streak"]),
+                  str(row["quarantined"]))
     out.print(t)
     for row in rows:
+        if row["paused_until"]:
+            err.print(f"[red]{row['id']} paused until {row['paused_until']}:[/red] {row['paused_reason']} "
+                      f"(lingong sources resume {row['id']})")
+        for alarm in row["alarms"]:
+            err.print(f"[yellow]{row['id']} drift alarm:[/yellow] {alarm}")
         if row["error"]:
             err.print(f"[red]{row['id']}:[/red] {row['error']}")
+
+
+@sources_app.command("resume")
+def sources_resume(
+    source_id: Annotated[str, typer.Argument(help="The source to resume.")],
+    sources: SourcesOpt = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """Resume a source paused by the circuit breaker, and accept its present state as its drift baseline."""
+    from aggregator.health import resume
+
+    with open_app(sources) as a:
+        if source_id not in a.sources.sources:
+            err.print(f"[red]unknown source[/red] {source_id!r} (see `lingong sources`)")
+            raise typer.Exit(2)
+        state = resume(a.catalog, source_id)
+    if json_out:
+        emit_json(state)
+    else:
+        err.print(f"{source_id} resumed: failure streak cleared, drift baseline starts after run "
+                  f"{state['baseline_run_id']}")
 
 
 @app.command()
@@ -369,18 +431,36 @@ def quarantine_replay(
 
 
 @sandbox_app.command("serve")
-def sandbox_serve(port: Annotated[int, typer.Option(help="Port on 127.0.0.1.")] = 8765) -> None:
-    """Serve the sample sources on 127.0.0.1 until interrupted."""
+def sandbox_serve(
+    port: Annotated[int, typer.Option(help="Port of the main server on 127.0.0.1; the six sites take the next "
+                                           "six ports. 0 picks free ports.")] = 8765,
+    seed: Annotated[int, typer.Option(help="Seed: the same seed, size and day serve the same bytes.")] = 20261120,
+    size: Annotated[int, typer.Option(help="Postings open on day 0.")] = 400,
+    day: Annotated[int, typer.Option(help="Day to start on (advance with POST /admin/advance).")] = 0,
+    token_ttl: Annotated[float, typer.Option(help="Seconds a portal token lives.")] = 600.0,
+    rate: Annotated[float, typer.Option(help="Portal requests a second per client before 429.")] = 20.0,
+) -> None:
+    """Serve the sandbox province on 127.0.0.1 until interrupted."""
     from connectors.sandbox import Sandbox
 
-    with Sandbox(port) as sb:
-        err.print(f"sandbox on {sb.url} (export LINGONG_SANDBOX_URL={sb.url}); Ctrl-C stops")
+    with Sandbox(port, seed=seed, size=size, day=day, token_ttl=token_ttl, rate=rate) as sb:
+        for name, url in sb.urls.items():
+            err.print(f"{name:>10}  {url}")
+        err.print(f"admin: {sb.url}/admin/state · POST {sb.url}/admin/advance · {sb.url}/admin/truth · "
+                  f"{sb.url}/admin/counters. Export for source files (Ctrl-C stops):")
+        for k, v in sb.env().items():
+            out.print(f"export {k}={v}")
         with contextlib.suppress(KeyboardInterrupt):
             sb.thread.join()
 
 
 #: Feature modules that add commands: each defines ``register(app: typer.Typer) -> None``.
 COMMAND_MODULES: tuple[str, ...] = (
+    "aggregator.commands.schedule",
+    "aggregator.commands.match",
+    "aggregator.commands.employers",
+    "aggregator.commands.review",
+    "aggregator.commands.report",
 )
 
 for _name in COMMAND_MODULES:

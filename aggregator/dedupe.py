@@ -1,40 +1,443 @@
-"""Cluster postings that are the same job, across sources and within one.
+"""Cluster postings that are the same job, across sources and reposts within one.
 
-The skeleton's rule: same employer key, same title key, same place code → same
-cluster. Cluster ids are stable: a cluster is named after the key that
-created it and the key → cluster map is stored, so later runs
-(and other processes) put the same job in the same cluster without
-re-clustering anything.
+Two stages, both over :class:`Features` (what a posting says that matters for matching):
+
+1. **Candidates**: postings sharing a MinHash LSH band of their title+text
+   shingles (datasketch ``MinHash``, 64 permutations, 16 bands of 4 rows: pairs
+   with Jaccard ≥ ~0.5 collide with high probability), plus postings in the same
+   city with the same employer key, credit code or phone (blocking).
+2. **Confirmation** (:func:`same_job`): rapidfuzz on title and text, with hard
+   vetoes: another city or county, another employer (key or credit code), pay
+   that does not overlap, titles that differ by a place name or a number
+   (``销售代表-昆山`` vs ``销售代表-太仓``).
+
+Cluster ids are stable. A posting joins the cluster of its best confirmed match
+(ties: the oldest cluster); a posting that matches nothing founds a cluster named
+after itself (``c_…`` from its posting id). Clusters are never merged or renamed,
+so a cluster id, once published, keeps meaning the same job; a changed posting
+stays in its cluster while it still matches a member (or is alone), else moves.
+Matching is incremental: features and LSH bands are stored (in the catalog for
+harvests: :class:`CatalogStore`; in memory for the benchmark: :class:`MemoryStore`),
+and a new posting is compared only with its candidates.
 """
 
 from __future__ import annotations
 
 import hashlib
+import re
+import zlib
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any, Protocol
+
+import numpy as np
+from datasketch import MinHash  # type: ignore[import-untyped]
+from rapidfuzz import fuzz
 
 from aggregator.catalog import Catalog
 from aggregator.schema import JobPosting
 from normalize import title_key
 
+NUM_PERM = 64
+BANDS = 16
+ROWS = NUM_PERM // BANDS
+SHINGLE = 3
+TEXT_CHARS = 240  # what of the description is compared: reposts differ in tails (contacts, trimming)
+BLOCK_LIMIT = 100  # most candidates taken from one block or LSH bucket (the latest ones)
 
-def dedupe_key(posting: JobPosting) -> str | None:
-    """Blocking key for exact-key clustering; ``None`` when too little is known to match safely."""
+# Role words that name one job in different words (both forms occur in real postings).
+_SYNONYMS = (("网销", "网络销售"), ("电销", "电话销售"), ("话务员", "电话客服"), ("地推", "地面推广"),
+             ("营业员", "店员"), ("快递员", "快递配送员"))
+_PHONE_LIKE = re.compile(r"\d[\d\-\s]{6,}\d")
+_NOT_TEXT = re.compile(r"[^0-9a-z\u3400-\u9fff]+")
+_DIGITS = re.compile(r"\d+")
+
+
+@lru_cache(maxsize=1)
+def _permutations() -> Any:
+    return MinHash(num_perm=NUM_PERM, hashfunc=zlib.crc32).permutations
+
+
+@dataclass(frozen=True, slots=True)
+class Features:
+    """What matching looks at, reduced from a posting (and stored between runs)."""
+
+    posting_id: str
+    source: str = ""
+    province: str | None = None  # first 2 digits of the place code: LSH buckets and blocks are per province
+    city: str | None = None  # first 4 digits of the place code
+    county: str | None = None  # full code when county-level
+    ekey: str | None = None
+    branch: str | None = None  # 第九分公司, 太仓府南街分公司: the part of the name employer_key folds away
+    uscc: str | None = None
+    phone: str | None = None
+    title: str = ""  # title key with role synonyms folded
+    text: str = ""  # description, letters and digits only, phones removed, first TEXT_CHARS
+    pay_min: float | None = None
+    pay_max: float | None = None
+    pay_unit: str | None = None
+    daily: float | None = None
+    signature: bytes = b""  # MinHash hash values (uint32 × NUM_PERM)
+
+    def bands(self) -> list[str]:
+        """LSH band keys ``city|band index|hash of its rows``; empty when there is no text to hash.
+
+        Scoped by province because postings in two provinces never match: a text used all over the
+        country (an agency's template) then fills one bucket per province, not one huge bucket.
+        (Not by city: a posting placed only at province level must still meet the city-level copies.)
+        """
+        if not self.signature:
+            return []
+        step = ROWS * 4
+        return [f"{self.province or ''}|{i:02d}"
+                f"{hashlib.blake2b(self.signature[i * step:(i + 1) * step], digest_size=8).hexdigest()}"
+                for i in range(BANDS)]
+
+    def to_row(self) -> dict[str, Any]:
+        return {k: getattr(self, k) for k in self.__slots__}
+
+
+_BRANCH = re.compile(r"公司(.{1,12}?(?:分公司|分店|门店|营业部|分厂|办事处|店))$")
+
+
+def _branch(name: str | None) -> str | None:
+    m = _BRANCH.search(name or "")
+    return m.group(1) if m else None
+
+
+def fold_title(title: str | None) -> str:
+    key = title_key(title) or ""
+    for short, long in _SYNONYMS:
+        if short in key and long not in key:
+            key = key.replace(short, long)
+    return key
+
+
+def clean_text(text: str | None) -> str:
+    if not text:
+        return ""
+    text = _PHONE_LIKE.sub("", text.lower())
+    return _NOT_TEXT.sub("", text)[:TEXT_CHARS]
+
+
+def signature(title: str, text: str) -> bytes:
+    """MinHash (datasketch, crc32 hashes, fixed permutations) of the 3-character shingles of title and text."""
+    blob = title + "|" + text
+    if len(blob) < SHINGLE + 1:
+        return b""
+    shingles = {blob[i:i + SHINGLE].encode() for i in range(len(blob) - SHINGLE + 1)}
+    m = MinHash(num_perm=NUM_PERM, hashfunc=zlib.crc32, permutations=_permutations(), scheme="affine32")
+    m.update_batch(shingles)
+    return np.asarray(m.hashvalues, dtype=np.uint32).tobytes()
+
+
+def features(posting: JobPosting) -> Features:
+    code = posting.location.code
+    s = posting.salary
+    title = fold_title(posting.title)
+    text = clean_text(posting.description)
+    return Features(
+        posting_id=posting.id,
+        source=posting.source_id,
+        province=code[:2] if code else None,
+        city=code[:4] if code and code[2:4] != "00" else None,
+        county=code if code and code[4:] != "00" else None,
+        ekey=posting.employer.name_key,
+        branch=_branch(posting.employer.name),
+        uscc=posting.employer.uscc,
+        phone=posting.contact.phone,
+        title=title,
+        text=text,
+        pay_min=s.min if s else None,
+        pay_max=s.max if s else None,
+        pay_unit=s.unit if s else None,
+        daily=s.daily_estimate if s else None,
+        signature=signature(title, text),
+    )
+
+
+# --- confirmation --------------------------------------------------------------------------------
+
+
+def _pay_conflict(a: Features, b: Features) -> bool:
+    """Both state pay and it cannot be the same offer (bands that only touch, 3000-5000 vs 5000-10000, conflict)."""
+    if a.pay_unit and a.pay_unit == b.pay_unit:
+        lo_a, hi_a = a.pay_min or a.pay_max, a.pay_max or a.pay_min
+        lo_b, hi_b = b.pay_min or b.pay_max, b.pay_max or b.pay_min
+        if lo_a is None or lo_b is None or hi_a is None or hi_b is None or (lo_a, hi_a) == (lo_b, hi_b):
+            return False
+        return lo_a >= hi_b or lo_b >= hi_a
+    if a.daily and b.daily:
+        return max(a.daily, b.daily) > 1.5 * min(a.daily, b.daily)
+    return False
+
+
+def _residues(a: str, b: str) -> tuple[str, str]:
+    """What is left of each title after removing their longest common block."""
+    m = fuzz_match(a, b)
+    if m is None:
+        return a, b
+    i, j, n = m
+    return a[:i] + a[i + n:], b[:j] + b[j + n:]
+
+
+def fuzz_match(a: str, b: str) -> tuple[int, int, int] | None:
+    from difflib import SequenceMatcher
+
+    m = SequenceMatcher(None, a, b, autojunk=False).find_longest_match(0, len(a), 0, len(b))
+    return (m.a, m.b, m.size) if m.size >= 2 else None
+
+
+def _variant_titles(a: str, b: str) -> bool:
+    """Titles that name variants of one role: another place (昆山/太仓), another number (1号仓/2号仓)."""
+    da, db = _DIGITS.findall(a), _DIGITS.findall(b)
+    if da and db and da != db:
+        return True
+    ra, rb = _residues(a, b)
+    if not ra or not rb:
+        return False
+    return _is_place(ra) and _is_place(rb)
+
+
+@lru_cache(maxsize=8192)
+def _is_place(text: str) -> bool:
+    from normalize import parse_location
+
+    if len(text) > 6:
+        return False
+    loc = parse_location(text)
+    return loc is not None and loc.code is not None
+
+
+def title_similarity(a: str, b: str) -> tuple[float, bool]:
+    """(similarity 0..1, whether it rests on one title containing the other rather than on the whole titles)."""
+    if not a or not b:
+        return 0.0, False
+    r = float(fuzz.ratio(a, b)) / 100.0
+    if min(len(a), len(b)) >= 2:
+        partial = float(fuzz.partial_ratio(a, b)) * 0.95 / 100.0
+        if partial > r:
+            return partial, True
+    return r, False
+
+
+def same_job(a: Features, b: Features) -> float:
+    """Score in (0, 1] when ``a`` and ``b`` are the same job, else 0.0."""
+    if a.city and b.city and a.city != b.city:
+        return 0.0
+    if a.county and b.county and a.county != b.county:
+        return 0.0
+    if a.uscc and b.uscc and a.uscc != b.uscc:
+        return 0.0
+    if a.branch and b.branch and a.branch != b.branch:
+        return 0.0  # two branches (stores, 分公司) of one company are two workplaces
+    same_employer = bool(a.ekey and a.ekey == b.ekey) or bool(a.uscc and a.uscc == b.uscc)
+    if a.ekey and b.ekey and not same_employer and fuzz.ratio(a.ekey, b.ekey) < 90:
+        return 0.0
+    same_phone = bool(a.phone and a.phone == b.phone)
+    if a.source == b.source and a.phone and b.phone and not same_phone:
+        return 0.0  # one source, one employer, two contacts: two openings (a repost keeps its contact)
+    if not (same_employer or same_phone or (a.ekey and b.ekey)):
+        return 0.0  # nothing says it is one employer: identical texts from two agencies stay apart
+    ts, contained = title_similarity(a.title, b.title)
+    if ts < 0.6 or _variant_titles(a.title, b.title):
+        return 0.0
+    ds = float(fuzz.ratio(a.text, b.text)) / 100.0 if a.text and b.text else None
+    pay_conflict = _pay_conflict(a, b)
+    if ts >= 0.85:
+        # 操作工 inside 煤气站操作工 may be a narrower role: the texts must agree more.
+        if ds is not None and ds < (0.8 if contained else 0.5):
+            return 0.0
+        if pay_conflict and (ds is None or ds < 0.9):
+            return 0.0
+        return 0.5 + 0.3 * ts + 0.2 * (ds if ds is not None else 0.5)
+    # Titles only partly alike (retitled reposts): the text and the pay have to carry it.
+    if ds is not None and ds >= 0.9 and not pay_conflict:
+        return 0.3 * ts + 0.4 * ds
+    return 0.0
+
+
+# --- stores --------------------------------------------------------------------------------------
+
+
+class Store(Protocol):
+    """Where features, bands and cluster assignments live between postings."""
+
+    def get(self, posting_id: str) -> tuple[Features, str] | None: ...
+
+    def candidates(self, f: Features) -> list[tuple[Features, str]]: ...
+
+    def put(self, f: Features, cluster_id: str, seq_hint: int = 0) -> None: ...
+
+    def cluster_has_others(self, cluster_id: str, posting_id: str) -> bool: ...
+
+    def members(self, cluster_id: str) -> list[Features]: ...
+
+    def cluster_in_use(self, cluster_id: str) -> bool: ...
+
+    def cluster_age(self, cluster_id: str) -> int: ...
+
+
+class MemoryStore:
+    """In-memory store (benchmark, tests): dicts of features, bands and blocks."""
+
+    def __init__(self) -> None:
+        self.feats: dict[str, tuple[Features, str]] = {}
+        self.bands: dict[str, list[str]] = defaultdict(list)
+        self.blocks: dict[str, list[str]] = defaultdict(list)
+        self.by_cluster: dict[str, set[str]] = defaultdict(set)
+        self.born: dict[str, int] = {}
+
+    def get(self, posting_id: str) -> tuple[Features, str] | None:
+        return self.feats.get(posting_id)
+
+    def candidates(self, f: Features) -> list[tuple[Features, str]]:
+        ids: set[str] = set()
+        for band in f.bands():
+            ids.update(self.bands.get(band, ())[-BLOCK_LIMIT:])
+        for block in _blocks(f):
+            ids.update(self.blocks.get(block, ())[-BLOCK_LIMIT:])
+        ids.discard(f.posting_id)
+        return [self.feats[i] for i in ids]
+
+    def put(self, f: Features, cluster_id: str, seq_hint: int = 0) -> None:
+        old = self.feats.get(f.posting_id)
+        if old is not None:
+            self.by_cluster[old[1]].discard(f.posting_id)
+            for band in old[0].bands():
+                self.bands[band].remove(f.posting_id)
+            for block in _blocks(old[0]):
+                self.blocks[block].remove(f.posting_id)
+        self.feats[f.posting_id] = (f, cluster_id)
+        self.by_cluster[cluster_id].add(f.posting_id)
+        self.born.setdefault(cluster_id, len(self.born))
+        for band in f.bands():
+            self.bands[band].append(f.posting_id)
+        for block in _blocks(f):
+            self.blocks[block].append(f.posting_id)
+
+    def cluster_has_others(self, cluster_id: str, posting_id: str) -> bool:
+        return bool(self.by_cluster.get(cluster_id, set()) - {posting_id})
+
+    def members(self, cluster_id: str) -> list[Features]:
+        return [self.feats[i][0] for i in self.by_cluster.get(cluster_id, ())]
+
+    def cluster_in_use(self, cluster_id: str) -> bool:
+        return bool(self.by_cluster.get(cluster_id))
+
+    def cluster_age(self, cluster_id: str) -> int:
+        return self.born.get(cluster_id, 1 << 62)
+
+
+def _blocks(f: Features) -> list[str]:
+    """Blocking keys: one province and one employer, credit code or phone."""
+    return [f"{f.province or ''}|{kind}|{v}" for kind, v in (("e", f.ekey), ("u", f.uscc), ("p", f.phone)) if v]
+
+
+class CatalogStore:
+    """Features and LSH bands in the catalog, so every run (and process) matches against what exists."""
+
+    def __init__(self, catalog: Catalog) -> None:
+        self.catalog = catalog
+
+    def get(self, posting_id: str) -> tuple[Features, str] | None:
+        row = self.catalog.dedupe_features(posting_id)
+        return (features_from_row(row["features"]), row["cluster_id"]) if row else None
+
+    def candidates(self, f: Features) -> list[tuple[Features, str]]:
+        rows = self.catalog.dedupe_candidates(f.posting_id, f.bands(), _blocks(f), BLOCK_LIMIT)
+        return [(features_from_row(r["features"]), r["cluster_id"]) for r in rows]
+
+    def put(self, f: Features, cluster_id: str, seq_hint: int = 0) -> None:
+        self.catalog.put_dedupe_features(f.posting_id, cluster_id, _jsonable(f), f.bands(), _blocks(f))
+
+    def cluster_has_others(self, cluster_id: str, posting_id: str) -> bool:
+        return self.catalog.cluster_size(cluster_id, exclude=posting_id) > 0
+
+    def cluster_in_use(self, cluster_id: str) -> bool:
+        return self.catalog.cluster_size(cluster_id) > 0
+
+    def members(self, cluster_id: str) -> list[Features]:
+        return [features_from_row(r) for r in self.catalog.cluster_features(cluster_id)]
+
+    def cluster_age(self, cluster_id: str) -> int:
+        return self.catalog.cluster_born(cluster_id)
+
+
+def _jsonable(f: Features) -> dict[str, Any]:
+    row = f.to_row()
+    row["signature"] = f.signature.hex()
+    return row
+
+
+def features_from_row(row: dict[str, Any]) -> Features:
+    row = dict(row)
+    row["signature"] = bytes.fromhex(row.get("signature") or "")
+    return Features(**row)
+
+
+# --- assignment ----------------------------------------------------------------------------------
+
+
+def choose_cluster(store: Store, f: Features, content_hash: str = "") -> str:
+    """The cluster ``f`` belongs to (existing or new); records the assignment in ``store``.
+
+    A posting joins a cluster only when it matches at least half of the cluster's other members,
+    so one loose match cannot chain two different jobs together (电话销售 ~ 二手房销售代表 ~ 二手房租赁专员).
+    """
+    prev = store.get(f.posting_id)
+    matched: dict[str, float] = {}
+    for other, cluster in store.candidates(f):
+        s = same_job(f, other)
+        if s > 0.0:
+            matched[cluster] = max(s, matched.get(cluster, 0.0))
+    accepted: list[tuple[float, float, str]] = []
+    for cluster, best in matched.items():
+        members = [m for m in store.members(cluster) if m.posting_id != f.posting_id]
+        agree = sum(same_job(f, m) > 0.0 for m in members) / len(members) if members else 1.0
+        if agree >= 0.5:
+            accepted.append((agree, best, cluster))
+    chosen: str | None = None
+    if prev is not None:
+        current = prev[1]
+        # Sticky: a changed posting keeps its cluster while it still matches it, or is alone in it.
+        if any(c == current for _, _, c in accepted) or not store.cluster_has_others(current, f.posting_id):
+            chosen = current
+    if chosen is None and accepted:
+        top = max((a, b) for a, b, _ in accepted)
+        chosen = min((c for a, b, c in accepted if (a, b) == top), key=store.cluster_age)
+    if chosen is None:
+        chosen = "c" + f.posting_id[1:]
+        if store.cluster_in_use(chosen):  # it founded a cluster it has now left: a new name
+            chosen = "c_" + hashlib.sha1(f"{f.posting_id}\x1f{content_hash}".encode()).hexdigest()[:16]
+    store.put(f, chosen)
+    return chosen
+
+
+def assign_cluster(catalog: Catalog, posting: JobPosting) -> tuple[str, str | None]:
+    """The posting's cluster id (existing or new) and its blocking key (employer|city), stored in the catalog."""
+    f = features(posting)
+    cluster = choose_cluster(CatalogStore(catalog), f, posting.provenance.content_hash)
+    key = f"{f.ekey or f.phone or ''}|{f.city or ''}" if (f.ekey or f.phone) else None
+    return cluster, key
+
+
+def cluster_all(items: Iterable[Features], store: Store | None = None) -> dict[str, str]:
+    """Cluster features one by one (arrival order); return {posting_id: cluster_id}."""
+    store = store if store is not None else MemoryStore()
+    return {f.posting_id: choose_cluster(store, f) for f in items}
+
+
+# --- the skeleton's rule, kept for comparison (bench/dedupe) -------------------------------------
+
+
+def exact_key(posting: JobPosting) -> str | None:
+    """The walking skeleton's exact key: employer key (or phone) | title key | place code."""
     tkey = title_key(posting.title)
     ekey = posting.employer.name_key or (posting.contact.phone or None)
     place = posting.location.code
     if not (tkey and ekey and place):
         return None
     return f"{ekey}|{tkey}|{place}"
-
-
-def assign_cluster(catalog: Catalog, posting: JobPosting) -> tuple[str, str | None]:
-    """The posting's cluster id (existing or new) and its dedupe key."""
-    key = dedupe_key(posting)
-    if key is None:
-        return "c" + posting.id[1:], None
-    cluster = catalog.cluster_for_key(key)
-    if cluster is None:
-        # Named after the key, not the posting: a posting whose key changes moves to a
-        # cluster of its own instead of taking its old cluster's name with it.
-        cluster = "c_" + hashlib.sha1(key.encode()).hexdigest()[:16]
-        catalog.set_cluster_key(key, cluster)
-    return cluster, key

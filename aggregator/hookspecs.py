@@ -20,6 +20,7 @@ import pluggy
 if TYPE_CHECKING:
     from aggregator.runs import HarvestRun
     from aggregator.schema import Employer, JobPosting, SourceDefinition
+    from aggregator.seekers.model import Channel
     from aggregator.settings import Settings
     from connectors.base import Connector
     from search.base import SearchBackend
@@ -87,6 +88,19 @@ def lingong_enrich_posting(posting: JobPosting, source: SourceDefinition) -> dic
     """
 
 
+@hookspec
+def lingong_risk_signals(posting: JobPosting) -> list[dict[str, Any]] | None:
+    """Add scam / risk signals to a posting's risk score (after enrichment, before dedupe).
+
+    Return ``None`` or a list of signals ``{"rule": str, "weight": float in 0..1,
+    "reason": str}``. Every implementation is called; the signals join those of the
+    YAML rules (:mod:`aggregator.risk`) and the score is ``1 - Π(1 - weight)``. A
+    posting at or above the threshold is kept in the catalog but held out of the
+    public index and listed by ``lingong review``. An exception, or a weight outside
+    0..1, quarantines the record with reason ``risk_failed``. Must not mutate the posting.
+    """
+
+
 # --- after a run ---------------------------------------------------------------------------------
 
 
@@ -98,4 +112,25 @@ def lingong_harvest_finished(run: HarvestRun, source: SourceDefinition) -> None:
     quarantined), ``status`` (``ok`` or ``failed``) and ``error``. Use it for
     alerts and metrics. Exceptions are logged and swallowed: a notifier never
     breaks a harvest. Return value ignored.
+    """
+
+
+# --- matched push: a posting reached the people it suits -----------------------------------------
+
+
+@hookspec(firstresult=True)
+def lingong_notify(channel: Channel, message: dict[str, Any]) -> bool | None:
+    """Deliver one notification (a job matched to a seeker or a saved search) to a person.
+
+    ``channel`` is the decrypted :class:`aggregator.seekers.model.Channel` (``kind``, and
+    ``url``/``secret`` for ``webhook`` or an opaque ``id`` for other kinds); it must never be
+    logged, stored or put in an exception message. ``message`` is JSON-ready: ``delivery_id``
+    (the same on every retry), ``seeker_id``, ``cluster_id``, ``score``, ``reasons``,
+    ``sent_at`` and ``posting`` (public fields only, contacts masked).
+
+    Return ``True`` once delivered, ``None`` when the plugin does not handle this
+    ``channel.kind`` (stops at the first non-``None`` result). Raise to report a failed
+    attempt: the dispatcher retries with exponential backoff and, after the last attempt,
+    records a dead letter. The built-in ``aggregator.seekers.webhook`` handles ``webhook``.
+    Called from delivery worker threads: keep implementations thread-safe.
     """

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import json
 import logging
+import threading
+import time
 from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, datetime
 from itertools import islice
@@ -19,9 +21,14 @@ from typing import Any
 from aggregator.catalog import Catalog
 from aggregator.checks import combine
 from aggregator.dedupe import assign_cluster
+from aggregator.employers import ensure_registered
 from aggregator.errors import LingongError, RecordError
+from aggregator.health import DriftPolicy, FieldCoverage, check_drift, is_transient
+from aggregator.logs import bind as bind_log
+from aggregator.logs import event as log_event
 from aggregator.normalizing import to_posting
 from aggregator.plugins import Plugins
+from aggregator.risk import PayMedians, RiskAssessor, load_rules
 from aggregator.runs import HarvestRun
 from aggregator.schema import JobPosting, RawPosting, RejectedRecord, SourceDefinition
 from aggregator.settings import Settings
@@ -31,6 +38,10 @@ from connectors.base import Connector, HarvestItem
 log = logging.getLogger(__name__)
 
 Progress = Callable[[HarvestRun], None]
+
+
+class _StopRequested(Exception):
+    """Raised inside :meth:`Pipeline.harvest` when its ``stop`` event is set (caught there)."""
 
 
 def _batches(items: Iterable[HarvestItem], size: int) -> Iterator[list[HarvestItem]]:
@@ -46,6 +57,8 @@ class Pipeline:
         self.settings = settings
         self.plugins = plugins
         self.catalog = catalog
+        self._assessor: RiskAssessor | None = None
+        ensure_registered(plugins, catalog)  # the employer registry/blacklist check reads this catalog
 
     # --- one source ---------------------------------------------------------------------------
 
@@ -55,41 +68,80 @@ class Pipeline:
         options = validate_options(source, cls.Options)
         return cls(source, options, user_agent=self.settings.user_agent)
 
-    def harvest(self, source: SourceDefinition, *, full: bool = True, progress: Progress | None = None) -> HarvestRun:
-        """Harvest one source completely; never raises for the source's own failures."""
+    def harvest(self, source: SourceDefinition, *, full: bool = True, progress: Progress | None = None,
+                stop: threading.Event | None = None, drift: DriftPolicy | None = None) -> HarvestRun:
+        """Harvest one source completely; never raises for the source's own failures.
+
+        ``stop`` is checked after every committed batch: once set, the run ends ``interrupted`` at that
+        safe point, closes nothing and keeps the old cursor, so a later run redoes the rest and nothing
+        is lost or stored twice. Before closing unseen postings the run is checked for drift
+        (:mod:`aggregator.health`); a run with alarms closes nothing and keeps the old cursor too.
+        """
         run = self.catalog.start_run(source.id, "full" if full else "incremental")
         connector: Connector | None = None
-        try:
-            connector = self.connector_for(source)
-            cursor = None if full or not connector.incremental else self.catalog.get_cursor(source.id)
-            for batch in _batches(connector.harvest(cursor), self.settings.batch_size):
+        started = time.monotonic()
+        coverage = FieldCoverage(source.mapping)
+
+        def measure() -> None:
+            run.requests = int(getattr(connector, "requests", 0) or 0)
+            run.duration_s = round(time.monotonic() - started, 3)
+            run.missing_rate = coverage.rate
+
+        with bind_log(run_id=run.id, source_id=source.id):
+            try:
+                connector = self.connector_for(source)
+                cursor = None if full or not connector.incremental else self.catalog.get_cursor(source.id)
+                for batch in _batches(connector.harvest(cursor), self.settings.batch_size):
+                    coverage.add(batch)
+                    with self.catalog.transaction():
+                        (self._ingest_seekers if source.kind == "seekers" else self._process)(batch, source, run)
+                        measure()
+                        self.catalog.save_run(run)
+                    if progress:
+                        progress(run)
+                    if stop is not None and stop.is_set():
+                        raise _StopRequested
+                measure()
+                run.alarms = check_drift(self.catalog, run, drift or DriftPolicy())
+                if run.alarms:
+                    log_event(log, "drift_alarm", logging.WARNING, alarms=run.alarms, fetched=run.fetched)
                 with self.catalog.transaction():
-                    self._process(batch, source, run)
+                    if full and not run.alarms:
+                        closed = self.catalog.close_unseen(source.id, run.id)
+                        run.closed = len(closed)
+                        self.catalog.enqueue(closed)
+                    if connector.next_cursor is not None and not run.alarms:
+                        self.catalog.set_cursor(source.id, connector.next_cursor)
+                    run.status = "ok"
+                    run.finished_at = datetime.now(UTC).isoformat(timespec="seconds")
                     self.catalog.save_run(run)
-                if progress:
-                    progress(run)
-            with self.catalog.transaction():
-                if full:
-                    closed = self.catalog.close_unseen(source.id, run.id)
-                    run.closed = len(closed)
-                    self.catalog.enqueue(closed)
-                if connector.next_cursor is not None:
-                    self.catalog.set_cursor(source.id, connector.next_cursor)
-                run.status = "ok"
+            except _StopRequested:
+                # Everything read so far is committed batch by batch; closing or moving the cursor now
+                # would treat an incomplete read as complete.
+                run.status = "interrupted"
+                run.error = "stopped at a safe point (shutdown requested)"
                 run.finished_at = datetime.now(UTC).isoformat(timespec="seconds")
+                measure()
                 self.catalog.save_run(run)
-        except Exception as exc:
-            # A failed run keeps its counters (what was stored is stored), closes nothing, keeps the old cursor.
-            run.status = "failed"
-            run.error = str(exc) if isinstance(exc, LingongError) else f"{type(exc).__name__}: {exc}"
-            run.finished_at = datetime.now(UTC).isoformat(timespec="seconds")
-            self.catalog.save_run(run)
-            if not isinstance(exc, LingongError):
-                log.exception("source %s failed", source.id)
-        finally:
-            if connector is not None:
-                connector.close()
-            self._tell_finished(run, source)
+            except Exception as exc:
+                # A failed run keeps its counters (what was stored is stored), closes nothing, keeps the old cursor.
+                run.status = "failed"
+                run.transient = is_transient(exc)
+                run.error = str(exc) if isinstance(exc, LingongError) else f"{type(exc).__name__}: {exc}"
+                run.finished_at = datetime.now(UTC).isoformat(timespec="seconds")
+                measure()
+                self.catalog.save_run(run)
+                if not isinstance(exc, LingongError):
+                    log.exception("source %s failed", source.id)
+            finally:
+                if connector is not None:
+                    connector.close()
+                    run.requests = int(getattr(connector, "requests", 0) or 0)
+                log_event(log, "harvest_finished", logging.INFO if run.status == "ok" else logging.WARNING,
+                          status=run.status, fetched=run.fetched, new=run.new, updated=run.updated,
+                          unchanged=run.unchanged, closed=run.closed, quarantined=run.quarantined,
+                          requests=run.requests, duration_s=run.duration_s, alarms=run.alarms, error=run.error)
+                self._tell_finished(run, source)
         return run
 
     def harvest_many(self, sources: Iterable[SourceDefinition], *, full: bool = True,
@@ -137,6 +189,12 @@ class Pipeline:
 
     # --- one batch ----------------------------------------------------------------------------
 
+    def _ingest_seekers(self, batch: list[HarvestItem], source: SourceDefinition, run: HarvestRun) -> None:
+        """A ``kind: seekers`` source: its records are seeker registrations, stored by ``aggregator.seekers``."""
+        from aggregator.seekers.ingest import ingest_seekers
+
+        ingest_seekers(self.catalog, self.plugins, self.settings.home, batch, source, run)
+
     def _process(self, batch: list[HarvestItem], source: SourceDefinition, run: HarvestRun) -> None:
         raws = [i for i in batch if isinstance(i, RawPosting)]
         run.fetched += len(batch)
@@ -181,6 +239,11 @@ class Pipeline:
         cluster, key = assign_cluster(self.catalog, posting)
         posting.cluster_id = cluster
         self.catalog.upsert_posting(posting, key)
+        risk = posting.extras.get("risk") or {}
+        self.catalog.set_risk(posting.id, float(risk.get("score", 0.0)), bool(risk.get("held")),
+                              list(risk.get("signals", [])))
+        if posting.employer.uscc and posting.employer.name_key:
+            self.catalog.note_employer_code(posting.employer.uscc, posting.employer.name_key, posting.employer.name)
         self.catalog.upsert_raw(source.id, raw.native_id, content_hash, raw.payload, raw.url, "posting", run.id)
         self.catalog.resolve_quarantine(source.id, raw.native_id)
         self.catalog.enqueue({cluster, old_cluster} - {None})  # type: ignore[arg-type]
@@ -207,7 +270,19 @@ class Pipeline:
                                   f"plugin {impl.plugin_name!r} failed: {type(exc).__name__}: {exc}") from exc
             if update:
                 posting = _apply(posting, update)
+        try:
+            assessment = self._risk().assess(posting)
+        except Exception as exc:
+            raise RecordError("risk_failed", f"risk signals failed: {type(exc).__name__}: {exc}") from exc
+        posting.extras = {**posting.extras, "risk": assessment.as_extra()}
         return posting
+
+    def _risk(self) -> RiskAssessor:
+        """Rules and pay medians, read once per pipeline (medians from the catalog as it was at the start)."""
+        if self._assessor is None:
+            self._assessor = RiskAssessor(load_rules(self.settings.home), PayMedians(self.catalog.pay_samples()),
+                                          self.plugins.hook)
+        return self._assessor
 
     def _quarantine_rejected(self, item: RejectedRecord, run: HarvestRun) -> None:
         import hashlib

@@ -29,7 +29,14 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 #: Built-in plugins: the core uses its own hooks, so the hooks are proven.
-DEFAULT_PLUGINS: tuple[str, ...] = ("connectors.builtin", "search.builtin", "aggregator.checks")
+DEFAULT_PLUGINS: tuple[str, ...] = (
+    "connectors.builtin",
+    "search.builtin",
+    "aggregator.checks",
+    "aggregator.webhooks",
+    "aggregator.seekers.webhook",
+    "aggregator.market.plugin",
+)
 
 
 @dataclass

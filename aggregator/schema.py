@@ -14,7 +14,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
 PayUnit = Literal["hour", "day", "week", "month", "year", "piece", "session"]
 Verification = Literal["verified", "unverified", "invalid", "blacklisted"]
@@ -27,8 +27,15 @@ CANONICAL_INPUT_FIELDS: tuple[str, ...] = (
     "phone", "contact", "posted_at", "expires_at", "employment_type", "headcount",
 )
 
+#: The input fields a ``kind: seekers`` source's ``mapping`` may fill (see ``aggregator.seekers.ingest``).
+SEEKER_INPUT_FIELDS: tuple[str, ...] = (
+    "native_id", "occupations", "categories", "skills", "region", "address", "lat", "lon", "radius_km", "days",
+    "hours", "min_pay", "channel_kind", "channel_id", "phone",
+)
+
 _SOURCE_ID = re.compile(r"^[a-z][a-z0-9_]{1,63}$")
 _REGION = re.compile(r"^\d{6}$")
+_WINDOW = re.compile(r"^([01]\d|2[0-3]):[0-5]\d-([01]\d|2[0-3]):[0-5]\d$")
 
 
 class _Model(BaseModel):
@@ -130,6 +137,8 @@ class JobPosting(_Model):
     contact: Contact = Field(default_factory=Contact)
     schedule: Schedule = Field(default_factory=Schedule)
     category: str | None = None
+    occupation: str | None = None  # 职业分类大典 (2022) middle group, e.g. 4-03
+    industry: str | None = None  # GB/T 4754-2017 division, e.g. 62 (its section: aggregator.market.codes)
     headcount: int | None = None
     posted_at: datetime | None = None
     expires_at: datetime | None = None
@@ -216,6 +225,18 @@ class RawPosting(_Model):
         return hashlib.sha256(blob.encode()).hexdigest()
 
 
+class PhysicalMarket(_Model):
+    """The 零工市场 (physical gig-work market) a source belongs to, listed by ``GET /v1/markets``."""
+
+    name: str
+    address: str | None = None
+    hours: str | None = None  # opening hours as the market states them
+    services: list[str] = Field(default_factory=list)
+    contact: str | None = None  # the market's public service line, not a person
+    lat: float | None = Field(default=None, ge=-90, le=90)
+    lon: float | None = Field(default=None, ge=-180, le=180)
+
+
 class SourceDefinition(_Model):
     """One source file (``sources/<id>.yaml``). ``options`` is validated by the connector's own model."""
 
@@ -223,12 +244,14 @@ class SourceDefinition(_Model):
     name: str
     connector: str
     region: str
-    kind: Literal["postings"] = "postings"
+    kind: Literal["postings", "seekers"] = "postings"  # seekers: 求职登记 records (aggregator.seekers)
     schedule: str | None = None
+    window: str | None = None  # harvest only between these local times, e.g. "22:00-06:00" (aggregator.scheduler)
     trust: float = Field(default=0.5, ge=0.0, le=1.0)
     enabled: bool = True
     options: dict[str, Any] = Field(default_factory=dict)
     mapping: dict[str, str] = Field(default_factory=dict)
+    market: PhysicalMarket | None = None
     path: Path | None = Field(default=None, exclude=True)  # the file it was read from
 
     @field_validator("id")
@@ -251,12 +274,25 @@ class SourceDefinition(_Model):
             raise ValueError(f"must be a 6-digit GB/T 2260 code such as 320100, got {v!r}")
         return v
 
+    @field_validator("window")
+    @classmethod
+    def _check_window(cls, v: str | None) -> str | None:
+        if v is not None and not _WINDOW.match(v):
+            raise ValueError(f"must be HH:MM-HH:MM in local time, e.g. 22:00-06:00, got {v!r}")
+        return v
+
     @field_validator("mapping")
     @classmethod
-    def _check_mapping(cls, v: dict[str, str]) -> dict[str, str]:
-        unknown = sorted(set(v) - set(CANONICAL_INPUT_FIELDS))
+    def _check_mapping(cls, v: dict[str, str], info: ValidationInfo) -> dict[str, str]:
+        seekers = info.data.get("kind") == "seekers"
+        allowed = SEEKER_INPUT_FIELDS if seekers else CANONICAL_INPUT_FIELDS
+        unknown = sorted(set(v) - set(allowed))
         if unknown:
-            raise ValueError(f"unknown canonical field(s) {unknown}; allowed: {', '.join(CANONICAL_INPUT_FIELDS)}")
+            raise ValueError(f"unknown canonical field(s) {unknown}; allowed: {', '.join(allowed)}")
+        if seekers:
+            if "native_id" not in v:
+                raise ValueError("must map at least native_id")
+            return v
         if "native_id" not in v or "title" not in v:
             raise ValueError("must map at least native_id and title")
         return v

@@ -50,7 +50,8 @@ class Settings(BaseModel):
         return cls(
             home=home,
             sources_dir=src.expanduser(),
-            search_backend=os.environ.get("LINGONG_SEARCH_BACKEND", "embedded"),
+            search_backend=os.environ.get("LINGONG_SEARCH_BACKEND")
+            or ("elasticsearch" if os.environ.get("ELASTICSEARCH_URL") else "embedded"),
             batch_size=_int_env("LINGONG_BATCH_SIZE", 200),
         )
 

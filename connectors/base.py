@@ -22,6 +22,9 @@ The contract, deliberately small:
   JSON connectors override it with JMESPath, HTML ones with selectors. The
   pipeline calls it again on quarantine replay, so it must be pure.
 - ``ping()`` checks reachability cheaply; ``close()`` releases resources.
+- Every options model accepts ``http`` (:class:`~connectors.http.HttpOptions`: timeout, retries, delay,
+  concurrency, robots). ``self.polite`` is an httpx client that honours them (robots.txt, per-host limits
+  shared in the process, Retry-After, retries with backoff); ``self.requests`` counts what a run sent.
 """
 
 from __future__ import annotations
@@ -32,10 +35,11 @@ from datetime import UTC, datetime
 from typing import Any, ClassVar
 
 import httpx
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 from aggregator.errors import HarvestError, TransientHarvestError
 from aggregator.schema import RawPosting, RejectedRecord, SourceDefinition
+from connectors.http import HttpOptions, PoliteClient
 
 HarvestItem = RawPosting | RejectedRecord
 
@@ -44,6 +48,8 @@ class ConnectorOptions(BaseModel):
     """Base of every connector's options model: unknown keys are an error naming the key."""
 
     model_config = ConfigDict(extra="forbid")
+
+    http: HttpOptions = Field(default_factory=HttpOptions)
 
 
 class Connector(ABC):
@@ -59,6 +65,25 @@ class Connector(ABC):
         self.user_agent = user_agent
         self.next_cursor: dict[str, Any] | None = None
         self._http: httpx.Client | None = None
+        self._polite: PoliteClient | None = None
+        self._requests_done = 0
+
+    @property
+    def requests(self) -> int:
+        """HTTP requests this connector has sent so far (robots.txt and retries included)."""
+        return self._requests_done + (self._polite.requests if self._polite is not None else 0)
+
+    def count_requests(self, n: int) -> None:
+        """Add requests made outside ``self.polite`` (a crawler child process reports its own)."""
+        self._requests_done += n
+
+    @property
+    def polite(self) -> PoliteClient:
+        """A :class:`PoliteClient` following ``options.http`` with the connector's User-Agent (made on first use)."""
+        if self._polite is None:
+            self._polite = PoliteClient(getattr(self.options, "http", None) or HttpOptions(),
+                                        user_agent=self.user_agent)
+        return self._polite
 
     @property
     def http(self) -> httpx.Client:
@@ -112,6 +137,10 @@ class Connector(ABC):
         if self._http is not None:
             self._http.close()
             self._http = None
+        if self._polite is not None:
+            self._requests_done += self._polite.requests
+            self._polite.close()
+            self._polite = None
 
 
 def _dump(payload: Mapping[str, Any]) -> str:

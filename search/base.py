@@ -99,3 +99,22 @@ class SearchBackend(Protocol):
 
     def close(self) -> None:
         """Release files and connections."""
+
+
+@runtime_checkable
+class ReindexableBackend(SearchBackend, Protocol):
+    """A backend that can rebuild into a fresh index while searches keep the old one (``lingong reindex``).
+
+    ``reindex_begin()``; then ``upsert``/``delete``/``commit`` as usual (they go to the new index and
+    searches do not see them); ``reindex_commit()`` publishes it at once (Elasticsearch: an atomic
+    alias swap; embedded: one commit); ``reindex_abort()`` drops it.
+    """
+
+    def reindex_begin(self) -> object:
+        """Start a rebuild (Elasticsearch returns the new index's name)."""
+
+    def reindex_commit(self) -> None:
+        """Publish the rebuilt index atomically."""
+
+    def reindex_abort(self) -> None:
+        """Drop the rebuild; the live index stays as it was."""

@@ -17,6 +17,14 @@ def _embedded(settings: Settings) -> SearchBackend:
     return EmbeddedBackend(settings.index_path)
 
 
+def _elasticsearch(settings: Settings) -> SearchBackend:
+    # ELASTICSEARCH_URL, LINGONG_ES_INDEX (alias, default lingong-postings), LINGONG_ES_ANALYZER (cjk|ik|smartcn)
+    from search.elasticsearch import from_environment
+
+    return from_environment()
+
+
 @hookimpl
 def lingong_register_search_backends(register: RegisterSearchBackend) -> None:
     register("embedded", _embedded)
+    register("elasticsearch", _elasticsearch)

@@ -142,3 +142,13 @@ def test_demo_end_to_end_twice(_isolated_home: Path) -> None:
     again = json.loads(second.stdout)
     assert [(r["new"], r["updated"]) for r in again["runs"]] == [(0, 0)] * len(again["runs"])
     assert again["catalog"] == data["catalog"]
+
+
+def test_reindex_rebuilds_the_same_index_from_the_catalog(harvested: Path) -> None:
+    before = json.loads(_cli("search", "--region", "440000", "--sources", str(harvested), "--json").stdout)
+    result = _cli("reindex", "--sources", str(harvested))
+    assert result.exit_code == 0
+    assert "reindexed 6 clusters" in result.stderr
+    after = json.loads(_cli("search", "--region", "440000", "--sources", str(harvested), "--json").stdout)
+    assert after["total"] == before["total"] == 6
+    assert sorted(i["cluster_id"] for i in after["items"]) == sorted(i["cluster_id"] for i in before["items"])

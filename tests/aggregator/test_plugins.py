@@ -132,6 +132,12 @@ class Recorder:
         return {"category": "物流配送", "risk_score": 0.1 if "日结" in (posting.description or "") else 0.0}
 
     @hookimpl
+    def lingong_risk_signals(self, posting: JobPosting) -> list[dict[str, Any]] | None:
+        if posting.employer.name and "黑心" in posting.employer.name:
+            return [{"rule": "recorder_blacklist", "weight": 0.3, "reason": "named like a 黑中介"}]
+        return None
+
+    @hookimpl
     def lingong_harvest_finished(self, run: HarvestRun, source: SourceDefinition) -> None:
         self.finished.append(run)
 
@@ -157,6 +163,8 @@ def test_a_plugin_can_use_every_hook(open_app, sources_dir: Path, tmp_path: Path
     assert bad.employer.verification == "blacklisted"
     assert ok.category == "物流配送"
     assert ok.extras["risk_score"] == 0.1
+    assert ok.extras["risk"]["signals"] == []
+    assert bad.extras["risk"]["signals"][0]["rule"] == "recorder_blacklist"
     assert rec.backend_made
     # a blacklisted employer's posting stays in the catalog but not in the public index
     assert [i["native_id"] for i in app.search(SearchQuery()).items] == ["J0001"]
@@ -189,3 +197,38 @@ def test_failing_harvest_finished_hook_does_not_break_the_run(open_app, sources_
     app = open_app(extra_plugins=[("noisy", Noisy())])
     (run,) = app.harvest(app.select([])[0])
     assert (run.status, run.new) == ("ok", 1)
+
+
+def test_a_plugin_can_deliver_notifications_for_its_own_channel_kind(open_app) -> None:
+    from datetime import UTC, datetime
+
+    from aggregator.schema import Location, Provenance, Salary
+    from aggregator.seekers import Channel, SeekerRegistration, Seekers
+
+    class Pager:
+        def __init__(self) -> None:
+            self.sent: list[tuple[str | None, dict[str, Any]]] = []
+
+        @hookimpl
+        def lingong_notify(self, channel: Channel, message: dict[str, Any]) -> bool | None:
+            if channel.kind != "pager":
+                return None
+            self.sent.append((channel.id, message))
+            return True
+
+    pager = Pager()
+    app = open_app(extra_plugins=[("pager", pager)])
+    seekers = Seekers.of(app)
+    sid = seekers.register(SeekerRegistration.model_validate({"region": "440100", "channel": {"kind": "pager",
+                                                                                            "id": "pg-42"}}))
+    pid = JobPosting.make_id("feed_a", "N1")
+    with app.catalog.transaction():
+        app.catalog.upsert_posting(JobPosting(
+            id=pid, cluster_id="c" + pid[1:], source_id="feed_a", native_id="N1", title="仓库分拣员",
+            location=Location(code="440111"), salary=Salary(min=200, unit="day", daily_estimate=200),
+            provenance=Provenance(source_id="feed_a", native_id="N1", connector="feed",
+                                  fetched_at=datetime.now(UTC), content_hash="h")), None)
+    seekers.process_changes()
+    assert seekers.dispatch().sent == 1
+    ((channel_id, message),) = pager.sent
+    assert channel_id == "pg-42" and message["seeker_id"] == sid and message["posting"]["id"] == pid

@@ -132,8 +132,8 @@ def test_http_errors_are_classified(feed_server: Any, tmp_path: Path) -> None:
     ({"path": "a", "url": "http://x", "format": "csv"}, "exactly one of path or url"),
     ({"url": "ftp://x/a.csv", "format": "csv"}, "must start with http"),
     ({"path": "a", "format": "csv", "encoding": "klingon"}, "unknown encoding"),
-    ({"path": "a", "format": "pdf"}, "'csv' or 'ndjson'"),
-    ({"path": "a", "format": "csv", "sheet": 1}, "Extra inputs"),
+    ({"path": "a", "format": "pdf"}, "'csv', 'ndjson'"),
+    ({"path": "a", "format": "csv", "columns": 1}, "Extra inputs"),
 ])
 def test_options_are_validated(options: dict[str, Any], message: str) -> None:
     with pytest.raises(ValidationError, match=message):

@@ -26,7 +26,7 @@ def demo_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[App]:
         mp.setenv("LINGONG_SANDBOX_URL", sandbox.url)
         mp.setenv("LINGONG_LOAD_PLUGINS", "")
         app = App.open(DEMO_SOURCES_DIR, home=tmp_path_factory.mktemp("home"), entrypoints=False)
-        runs = app.harvest(app.select([])[0])
+        runs = app.harvest(app.select(["feed_gz_staffing", "feed_sz_agency"])[0])
         assert [r.status for r in runs] == ["ok", "ok"], [r.error for r in runs]
         app.sync()
         yield app

@@ -1,0 +1,167 @@
+"""Pairwise precision and recall of dedupe strategies on the two labelled sets.
+
+    .venv/bin/python bench/dedupe/evaluate.py            # both sets, every strategy
+
+* ``labelled_1dagong.json``: real 1dagong postings (2015), pairs labelled by reading (see its ``about``).
+  Figures over the pairs labelled ``same`` / ``different``; ``unsure`` pairs are left out.
+* the demo's ``truth.json``: the sample feeds harvested for real (sandbox on 127.0.0.1); every pair of
+  postings counts, the true pairs are the cross-posts.
+
+Strategies: ``exact`` (the skeleton's key employer|title|place), ``lsh_only`` (MinHash LSH candidates in
+one city, estimated Jaccard ≥ 0.6, no confirmation), ``block_fuzz`` (blocking on employer / code / phone
+in one city + rapidfuzz confirmation, no LSH), ``lsh_fuzz`` (the shipped one: both candidate sources +
+confirmation).
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import os
+import sys
+import tempfile
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent.parent))
+
+from aggregator import dedupe  # noqa: E402
+from aggregator.normalizing import to_posting  # noqa: E402
+from aggregator.schema import JobPosting, RawPosting, SourceDefinition  # noqa: E402
+
+LABELLED = HERE / "labelled_1dagong.json"
+
+# 1dagong's district_cn values name a district without its city; the city is a region hint for parse_location.
+_HINTS = (("合肥", "340100"), ("芜湖", "340200"), ("安徽", "340000"), ("苏州", "320500"), ("南京", "320100"),
+          ("江苏", "320000"), ("武汉", "420100"), ("湖北", "420000"), ("郑州", "410100"), ("河南", "410000"),
+          ("成都", "510100"), ("四川", "510000"), ("湖南", "430000"), ("上海", "310000"),
+          ("九龙坡", "500000"), ("荣昌", "500000"), ("南岸", "500000"), ("江北区", "500000"), ("渝中", "500000"))
+
+
+def _hint(district: str) -> str:
+    return next((code for word, code in _HINTS if word in district), "310000")
+
+
+def labelled_postings() -> tuple[list[JobPosting], list[tuple[str, str, bool]]]:
+    """The labelled records as postings (in posting order) and the (id, id, same) pairs that count."""
+    doc = json.loads(LABELLED.read_text(encoding="utf-8"))
+    postings = []
+    for r in sorted(doc["records"], key=lambda r: (r["addtime"], int(r["id"]))):
+        region = _hint(r["district_cn"])
+        src = SourceDefinition(id="dagong", name="1dagong", connector="feed", region=region,
+                               mapping={"native_id": "id", "title": "jobs_name"})
+        raw = RawPosting(source_id="dagong", native_id=r["id"], payload=r, fetched_at=datetime(2015, 9, 30, tzinfo=UTC),
+                         fields={"title": r["jobs_name"], "employer": r["companyname"], "salary": r["wage_cn"],
+                                 "address": r["district_cn"].replace("/", "") + r["street_cn"],
+                                 "description": r["contents"], "posted_at": r["addtime"]})
+        postings.append(to_posting(raw, src, "feed", now=datetime(2015, 9, 30, tzinfo=UTC)))
+    pairs = [(p["a"], p["b"], p["label"] == "same") for p in doc["pairs"] if p["label"] != "unsure"]
+    return postings, pairs
+
+
+def demo_postings() -> tuple[list[JobPosting], list[tuple[str, str, bool]]]:
+    """The demo feeds harvested into a throwaway catalog; every pair of postings, true when a cross-post."""
+    from aggregator.app import App
+    from aggregator.settings import DEMO_SOURCES_DIR
+    from connectors.sandbox import SAMPLES_DATA, Sandbox
+
+    truth = {tuple(sorted(p)) for p in json.loads((SAMPLES_DATA / "truth.json").read_text())["cross_posts"]}
+    with Sandbox() as sandbox, tempfile.TemporaryDirectory() as home:
+        os.environ["LINGONG_SANDBOX_URL"] = sandbox.url
+        os.environ["LINGONG_LOAD_PLUGINS"] = ""
+        app = App.open(DEMO_SOURCES_DIR, home=Path(home), entrypoints=False)
+        app.harvest(app.select([])[0])
+        postings = list(app.catalog.iter_postings())
+        app.close()
+    order = {p.id: i for i, p in enumerate(sorted(postings, key=lambda p: (p.source_id, p.native_id)))}
+    postings.sort(key=lambda p: order[p.id])
+    ids = sorted(p.native_id for p in postings)
+    pairs = [(a, b, (a, b) in truth) for a, b in itertools.combinations(ids, 2)]
+    return postings, pairs
+
+
+# --- strategies: each maps postings (in arrival order) to {native_id: cluster} -----------------------------
+
+
+def exact(postings: list[JobPosting]) -> dict[str, str]:
+    return {p.native_id: dedupe.exact_key(p) or p.id for p in postings}
+
+
+class _NoBands(dedupe.MemoryStore):
+    def candidates(self, f: dedupe.Features) -> list[tuple[dedupe.Features, str]]:
+        ids: set[str] = set()
+        for block in dedupe._blocks(f):
+            ids.update(self.blocks.get(block, ())[-dedupe.BLOCK_LIMIT:])
+        ids.discard(f.posting_id)
+        return [self.feats[i] for i in ids]
+
+
+def _jaccard(a: bytes, b: bytes) -> float:
+    return float(np.mean(np.frombuffer(a, np.uint32) == np.frombuffer(b, np.uint32))) if a and b else 0.0
+
+
+def lsh_only(postings: list[JobPosting]) -> dict[str, str]:
+    store = dedupe.MemoryStore()
+    out = {}
+    for p in postings:
+        f = dedupe.features(p)
+        best = [(c, _jaccard(f.signature, o.signature)) for o, c in store.candidates(f)
+                if (o.city == f.city or not (o.city and f.city))]
+        best = [(c, j) for c, j in best if j >= 0.6]
+        cluster = max(best, key=lambda x: x[1])[0] if best else p.id
+        store.put(f, cluster)
+        out[p.native_id] = cluster
+    return out
+
+
+def _with_store(store_cls: Callable[[], dedupe.MemoryStore]) -> Callable[[list[JobPosting]], dict[str, str]]:
+    def run(postings: list[JobPosting]) -> dict[str, str]:
+        store = store_cls()
+        return {p.native_id: dedupe.choose_cluster(store, dedupe.features(p)) for p in postings}
+    return run
+
+
+STRATEGIES: dict[str, Callable[[list[JobPosting]], dict[str, str]]] = {
+    "exact": exact, "lsh_only": lsh_only, "block_fuzz": _with_store(_NoBands),
+    "lsh_fuzz": _with_store(dedupe.MemoryStore),
+}
+
+
+def score(clusters: dict[str, str], pairs: Iterable[tuple[str, str, bool]]) -> dict[str, Any]:
+    tp = fp = fn = 0
+    for a, b, same in pairs:
+        predicted = clusters[a] == clusters[b]
+        tp += predicted and same
+        fp += predicted and not same
+        fn += same and not predicted
+    return {"precision": round(tp / (tp + fp), 4) if tp + fp else 1.0,
+            "recall": round(tp / (tp + fn), 4) if tp + fn else 1.0, "tp": tp, "fp": fp, "fn": fn}
+
+
+def wrong_pairs(clusters: dict[str, str], pairs: Iterable[tuple[str, str, bool]]) -> list[tuple[str, str, bool]]:
+    return [(a, b, same) for a, b, same in pairs if (clusters[a] == clusters[b]) != same]
+
+
+def main() -> None:
+    sets = {"1dagong hand-labelled": labelled_postings}
+    if "--no-demo" not in sys.argv:
+        sets["demo truth.json"] = demo_postings
+    report: dict[str, Any] = defaultdict(dict)
+    for name, load in sets.items():
+        postings, pairs = load()
+        for strategy, run in STRATEGIES.items():
+            clusters = run(postings)
+            report[name][strategy] = score(clusters, pairs)
+            if strategy == "lsh_fuzz" and "-v" in sys.argv:
+                report[name]["lsh_fuzz_wrong"] = wrong_pairs(clusters, pairs)
+    print(json.dumps(report, ensure_ascii=False, indent=1))
+
+
+if __name__ == "__main__":
+    main()
