@@ -18,7 +18,7 @@ import os
 import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -767,6 +767,31 @@ class Catalog:
             out += self.db.execute(f"SELECT seq, profile FROM seekers WHERE seq IN ({','.join('?' * len(chunk))})",
                                    tuple(chunk)).fetchall()
         return out
+
+    def seeker_stamps(self) -> dict[int, str]:
+        """``seq`` → ``updated_at`` of every stored query (the percolator's sync compares these with its index)."""
+        return {int(seq): str(at) for seq, at in self.db.execute("SELECT seq, updated_at FROM seekers")}
+
+    def count_active_seekers(self, start: date, end: date, region_prefix: str, occupation: str | None) -> int:
+        """求职人数 for the market report: seeker registrations active in [``start``, ``end``).
+
+        Active: registered before ``end`` and not deleted (a registration carries no end date, and a
+        deleted one leaves nothing behind, so ``start`` bounds nothing). Saved searches are not seekers.
+        ``region_prefix``: the wanted region's code starts with it ("" for any; a seeker placed only
+        by a point and radius counts in that total alone). ``occupation``: a major (``4``) or middle
+        (``4-03``) group the seeker wants work within (a wanted ``4-03-01`` counts in ``4-03`` and ``4``,
+        a wanted ``4`` only in ``4``); None for any, including seekers who gave only categories.
+        """
+        sql = "SELECT count(*) FROM seekers WHERE kind = 'seeker' AND created_at < ?"
+        args: list[Any] = [end.isoformat()]
+        if region_prefix:
+            sql += " AND substr(coalesce(json_extract(profile, '$.region'), ''), 1, ?) = ?"
+            args += [len(region_prefix), region_prefix]
+        if occupation:
+            sql += (" AND EXISTS (SELECT 1 FROM json_each(profile, '$.occupations') AS o "
+                    "WHERE o.value = ? OR substr(o.value, 1, ?) = ?)")
+            args += [occupation, len(occupation) + 1, occupation + "-"]
+        return int(self.db.execute(sql, args).fetchone()[0])
 
     def delete_seeker(self, seeker_id: str) -> bool:
         """Remove a stored query and everything about it: keys, notifications, dead letters (zeroed on disk)."""

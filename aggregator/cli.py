@@ -86,14 +86,19 @@ def _harvest(a: App, ids: list[str], full: bool, quiet: bool = False) -> tuple[l
 
 
 def _runs_table(runs: list[HarvestRun], title: str, started: bool = False) -> Table:
-    t = Table(title=title)
+    t = Table(title=title, title_justify="left")
     if started:
-        t.add_column("started")
-    for col in ("source", "status", "fetched", "new", "updated", "unchanged", "closed", "quarantined"):
-        t.add_column(col, justify="left" if col in ("source", "status") else "right")
+        t.add_column("started", no_wrap=True)
+    t.add_column("source", no_wrap=True)
+    t.add_column("status", no_wrap=True)
+    for header in ("fetched", "new", "upd", "same", "closed", "quar", "req", "secs"):
+        t.add_column(header, justify="right")
     for r in runs:
         style = "green" if r.status == "ok" else "red"
-        cells = [r.source_id, f"[{style}]{r.status}[/{style}]", *(str(getattr(r, c)) for c in RUN_FIELDS[3:])]
+        alarm = " [yellow]alarm[/yellow]" if r.alarms else ""
+        counts = (r.fetched, r.new, r.updated, r.unchanged, r.closed, r.quarantined, r.requests)
+        cells = [r.source_id, f"[{style}]{r.status}[/{style}]{alarm}", *(str(c) for c in counts),
+                 f"{r.duration_s:.1f}" if r.duration_s is not None else ""]
         t.add_row(*([r.started_at] if started else []), *cells)
     return t
 
@@ -111,13 +116,14 @@ def _pay(item: dict[str, Any]) -> str:
     return f"{span}元/{unit}" + ("起" if hi is None and lo is not None else "")
 
 
-def _results_table(query: str, result: SearchResult) -> Table:
-    t = Table(title=f"search {query!r}: {result.total} jobs", title_justify="left")
+def _results_table(query: str, result: SearchResult, title: str | None = None) -> Table:
+    t = Table(title=title or f"search {query!r}: {result.total} jobs", title_justify="left")
     for col in ("title", "employer", "place", "pay", "sources"):
         t.add_column(col, overflow="fold")
     for item in result.items:
         loc = item.get("location") or {}
-        place = "".join(x for x in (loc.get("city"), loc.get("county")) if x) or (loc.get("code") or "")
+        place = ("".join(x for x in (loc.get("city"), loc.get("county")) if x)
+                 or loc.get("province") or loc.get("code") or "")
         srcs = [item["source_id"], *(o["source_id"] for o in item.get("other_sources") or [])]
         t.add_row(item["title"], (item.get("employer") or {}).get("name") or "", place, _pay(item),
                   ", ".join(dict.fromkeys(srcs)))
@@ -157,6 +163,8 @@ def demo(
             runs, failures = _harvest(a, [], full=True, quiet=json_out)
             counts = a.status()
             searches = {q: a.search(SearchQuery(q=q, page_size=5)) for q in (queries or ["普工", "骑手", "保洁"])}
+            newest = a.search(SearchQuery(sort="newest", page_size=100)).items
+            cross_posted = [i for i in newest if i.get("other_sources")]
     elapsed = time.monotonic() - started
     summary = {
         "runs": [r.model_dump(include=set(RUN_FIELDS)) for r in runs],
@@ -174,6 +182,10 @@ def demo(
                   f"{counts['quarantined']} records in quarantine, index outbox {counts['outbox']}")
         for q, r in searches.items():
             out.print(_results_table(q, r))
+        if cross_posted:
+            out.print(_results_table("", SearchResult(total=len(cross_posted), items=cross_posted[:5], facets={}),
+                                     title=f"the same job on several sources, shown once ({len(cross_posted)} "
+                                           "of the first 100 newest jobs)"))
         out.print(f"done in {elapsed:.1f}s. Try: lingong search 日结 --sources {DEMO_SOURCES_DIR} · "
                   "lingong runs · lingong quarantine list")
     raise typer.Exit(1 if failures else 0)

@@ -27,14 +27,13 @@ import hashlib
 import re
 import zlib
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, Protocol
 
 import numpy as np
-from datasketch import MinHash  # type: ignore[import-untyped]
-from rapidfuzz import fuzz
+from rapidfuzz import fuzz, process
 
 from aggregator.catalog import Catalog
 from aggregator.schema import JobPosting
@@ -56,8 +55,26 @@ _DIGITS = re.compile(r"\d+")
 
 
 @lru_cache(maxsize=1)
-def _permutations() -> Any:
-    return MinHash(num_perm=NUM_PERM, hashfunc=zlib.crc32).permutations
+def _permutations() -> tuple[Any, Any]:
+    """datasketch's default affine32 parameters for 64 permutations (seed 1), as uint32 rows of shape (1, 64).
+
+    Taken from datasketch so that :func:`signatures` matches ``MinHash(num_perm=NUM_PERM,
+    hashfunc=zlib.crc32, scheme="affine32")`` bit for bit (tests/aggregator/test_dedupe.py checks it)
+    and features stored before the vectorised hashing stay valid.
+    """
+    from datasketch import MinHash  # type: ignore[import-untyped]
+
+    a, b = np.asarray(MinHash(num_perm=NUM_PERM, hashfunc=zlib.crc32, scheme="affine32").permutations,
+                      dtype=np.uint32)
+    return a[None, :].copy(), b[None, :].copy()
+
+
+@lru_cache(maxsize=1)
+def _crc_table() -> Any:
+    table = np.arange(256, dtype=np.uint32)
+    for _ in range(8):
+        table = np.where(table & 1, (table >> 1) ^ np.uint32(0xEDB88320), table >> 1).astype(np.uint32)
+    return table
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,14 +140,75 @@ def clean_text(text: str | None) -> str:
 
 
 def signature(title: str, text: str) -> bytes:
-    """MinHash (datasketch, crc32 hashes, fixed permutations) of the 3-character shingles of title and text."""
-    blob = title + "|" + text
-    if len(blob) < SHINGLE + 1:
-        return b""
-    shingles = {blob[i:i + SHINGLE].encode() for i in range(len(blob) - SHINGLE + 1)}
-    m = MinHash(num_perm=NUM_PERM, hashfunc=zlib.crc32, permutations=_permutations(), scheme="affine32")
-    m.update_batch(shingles)
-    return np.asarray(m.hashvalues, dtype=np.uint32).tobytes()
+    """MinHash (datasketch affine32 scheme, crc32 hashes) of the 3-character shingles of title and text."""
+    return signatures([(title, text)])[0]
+
+
+def _utf8_bytes(cps: Any) -> tuple[list[Any], Any]:
+    """The UTF-8 bytes (4 arrays, unused ones 0) and byte counts of an array of code points."""
+    cps = cps.astype(np.uint32)
+    n = np.where(cps < 0x80, 1, np.where(cps < 0x800, 2, np.where(cps < 0x10000, 3, 4))).astype(np.uint8)
+    lead = np.where(n == 1, cps, np.where(n == 2, 0xC0 | (cps >> 6),
+                                          np.where(n == 3, 0xE0 | (cps >> 12), 0xF0 | (cps >> 18))))
+    cont = [0x80 | ((cps >> shift) & 0x3F) for shift in (18, 12, 6, 0)]
+    # byte k of a character of n bytes: the lead, then continuation bytes for shifts 6 * (n - 1 - k) … 0
+    b1 = np.where(n == 2, cont[3], np.where(n == 3, cont[2], cont[1]))
+    b2 = np.where(n == 3, cont[3], cont[2])
+    b3 = cont[3]
+    return [lead.astype(np.uint32), b1.astype(np.uint32), b2.astype(np.uint32), b3.astype(np.uint32)], n
+
+
+def signatures(pairs: Sequence[tuple[str, str]], chunk: int = 256) -> list[bytes]:
+    """:func:`signature` of many (title, text) pairs at once, vectorised with numpy.
+
+    Same values as datasketch ``MinHash(hashfunc=zlib.crc32, scheme="affine32").update_batch`` over the
+    shingles (crc32 computed table-driven over all shingles' UTF-8 bytes; murmur3 finaliser; affine
+    permutations; min per posting), at a fraction of the per-posting Python cost.
+    """
+    out: list[bytes] = []
+    for start in range(0, len(pairs), chunk):
+        out.extend(_signatures(pairs[start:start + chunk]))
+    return out
+
+
+def _signatures(pairs: Sequence[tuple[str, str]]) -> list[bytes]:
+    blobs = [title + "|" + text for title, text in pairs]
+    lengths = np.fromiter((len(b) for b in blobs), dtype=np.int64, count=len(blobs))
+    out = [b""] * len(blobs)
+    counts = np.maximum(lengths - SHINGLE + 1, 0)
+    counts[lengths < SHINGLE + 1] = 0
+    if not counts.any():
+        return out
+    cps = np.frombuffer("".join(blobs).encode("utf-32-le"), dtype=np.uint32)
+    starts = np.concatenate(([0], np.cumsum(lengths)[:-1]))
+    owner = np.repeat(np.arange(len(blobs)), counts)
+    first = np.repeat(starts, counts)
+    offset = np.arange(len(owner)) - np.repeat(np.cumsum(counts) - counts, counts)
+    pos = first + offset  # where each shingle starts in cps
+    table = _crc_table()
+    bytes_, nbytes = _utf8_bytes(cps)
+    crc = np.full(len(pos), 0xFFFFFFFF, dtype=np.uint32)
+    for j in range(SHINGLE):
+        at = pos + j
+        n = nbytes[at]
+        for k in range(4):
+            step = table[(crc ^ bytes_[k][at]) & 0xFF] ^ (crc >> 8)
+            crc = np.where(k < n, step, crc)
+    hv = crc ^ np.uint32(0xFFFFFFFF)
+    hv ^= hv >> 16  # murmur3 fmix32 (datasketch's pre-mix for affine schemes)
+    hv *= np.uint32(0x85EBCA6B)
+    hv ^= hv >> 13
+    hv *= np.uint32(0xC2B2AE35)
+    hv ^= hv >> 16
+    a, b = _permutations()
+    phv = np.multiply(a.T, hv[None, :])  # (NUM_PERM, shingles): reduceat along rows is cache-friendly
+    phv += b.T
+    bounds = np.concatenate(([0], np.cumsum(counts)))
+    have = np.flatnonzero(counts)
+    mins = np.ascontiguousarray(np.minimum.reduceat(phv, bounds[have], axis=1).T)
+    for row, i in enumerate(have):
+        out[i] = mins[row].tobytes()
+    return out
 
 
 def features(posting: JobPosting) -> Features:
@@ -285,7 +363,7 @@ class MemoryStore:
 
     def __init__(self) -> None:
         self.feats: dict[str, tuple[Features, str]] = {}
-        self.bands: dict[str, list[str]] = defaultdict(list)
+        self.bands: dict[Any, list[str]] = defaultdict(list)
         self.blocks: dict[str, list[str]] = defaultdict(list)
         self.by_cluster: dict[str, set[str]] = defaultdict(set)
         self.born: dict[str, int] = {}
@@ -295,7 +373,7 @@ class MemoryStore:
 
     def candidates(self, f: Features) -> list[tuple[Features, str]]:
         ids: set[str] = set()
-        for band in f.bands():
+        for band in _band_keys(f):
             ids.update(self.bands.get(band, ())[-BLOCK_LIMIT:])
         for block in _blocks(f):
             ids.update(self.blocks.get(block, ())[-BLOCK_LIMIT:])
@@ -306,14 +384,14 @@ class MemoryStore:
         old = self.feats.get(f.posting_id)
         if old is not None:
             self.by_cluster[old[1]].discard(f.posting_id)
-            for band in old[0].bands():
+            for band in _band_keys(old[0]):
                 self.bands[band].remove(f.posting_id)
             for block in _blocks(old[0]):
                 self.blocks[block].remove(f.posting_id)
         self.feats[f.posting_id] = (f, cluster_id)
         self.by_cluster[cluster_id].add(f.posting_id)
         self.born.setdefault(cluster_id, len(self.born))
-        for band in f.bands():
+        for band in _band_keys(f):
             self.bands[band].append(f.posting_id)
         for block in _blocks(f):
             self.blocks[block].append(f.posting_id)
@@ -329,6 +407,13 @@ class MemoryStore:
 
     def cluster_age(self, cluster_id: str) -> int:
         return self.born.get(cluster_id, 1 << 62)
+
+
+def _band_keys(f: Features) -> list[tuple[str | None, int, bytes]]:
+    """In-memory LSH band keys: the same buckets as :meth:`Features.bands` without hashing or formatting."""
+    step = ROWS * 4
+    sig = f.signature
+    return [(f.province or "", i, sig[i * step:(i + 1) * step]) for i in range(BANDS)] if sig else []
 
 
 def _blocks(f: Features) -> list[str]:
@@ -428,6 +513,198 @@ def cluster_all(items: Iterable[Features], store: Store | None = None) -> dict[s
     """Cluster features one by one (arrival order); return {posting_id: cluster_id}."""
     store = store if store is not None else MemoryStore()
     return {f.posting_id: choose_cluster(store, f) for f in items}
+
+
+# --- bulk (first load) ---------------------------------------------------------------------------
+
+
+def _codes(values: Iterable[Any]) -> Any:
+    """Integer codes of values, 0 for falsy ones (None, ""): equal codes ⇔ equal values."""
+    seen: dict[Any, int] = {}
+    return np.fromiter((seen.setdefault(v, len(seen) + 1) if v else 0 for v in values), dtype=np.int64)
+
+
+def _bucket_pairs(keys: Any, rows: Any, limit: int) -> Any:
+    """For entries (bucket key, row) in arrival order: (row, earlier row) pairs, each row paired with the
+    latest ``limit`` earlier rows of its bucket (what :meth:`MemoryStore.candidates` takes), as int64 codes
+    ``row << 32 | earlier``."""
+    order = np.argsort(keys, kind="stable")
+    k, r = keys[order], rows[order]
+    new = np.ones(len(k), dtype=bool)
+    new[1:] = k[1:] != k[:-1]
+    group_start = np.maximum.accumulate(np.where(new, np.arange(len(k)), 0))
+    depth = np.arange(len(k)) - group_start  # how many earlier entries the bucket has
+    idx = np.flatnonzero(depth > 0)
+    out = []
+    for d in range(1, limit + 1):
+        idx = idx[depth[idx] >= d]
+        if not len(idx):
+            break
+        out.append((r[idx].astype(np.int64) << 32) | r[idx - d].astype(np.int64))
+    return np.concatenate(out) if out else np.zeros(0, dtype=np.int64)
+
+
+def _hash_rows(cols: Any) -> Any:
+    """A 64-bit hash per row of a uint64 matrix (splitmix-style mixing; collisions ~2⁻⁶⁴ per pair)."""
+    h = np.zeros(cols.shape[0], dtype=np.uint64)
+    for c in range(cols.shape[1]):
+        h = (h ^ cols[:, c]) * np.uint64(0x9E3779B97F4A7C15)
+        h ^= h >> np.uint64(29)
+    return h
+
+
+def candidate_pairs(feats: Sequence[Features]) -> tuple[Any, Any]:
+    """Every (posting, candidate) pair the incremental path would look at, for postings in arrival order.
+
+    Rows ``i`` and candidates ``j < i`` (int64 arrays), deduplicated: the latest :data:`BLOCK_LIMIT`
+    earlier postings of each LSH band (same province) and of each block (employer key, credit code, phone).
+    """
+    n = len(feats)
+    prov = _codes(f.province or "·" for f in feats).astype(np.uint64)
+    keys: list[Any] = []
+    rows: list[Any] = []
+    have = np.fromiter((bool(f.signature) for f in feats), dtype=bool, count=n)
+    hit = np.flatnonzero(have)
+    if len(hit):
+        sig = np.frombuffer(b"".join(feats[int(i)].signature for i in hit), dtype=np.uint32).reshape(len(hit), NUM_PERM)
+        for band in range(BANDS):
+            cols = np.column_stack([prov[hit], np.full(len(hit), band + 1, dtype=np.uint64),
+                                    sig[:, band * ROWS:(band + 1) * ROWS].astype(np.uint64)])
+            keys.append(_hash_rows(cols))
+            rows.append(hit)
+    for kind, attr in ((1 << 40, "ekey"), (2 << 40, "uscc"), (3 << 40, "phone")):
+        code = _codes(getattr(f, attr) for f in feats).astype(np.uint64)
+        on = np.flatnonzero(code)
+        if len(on):
+            cols = np.column_stack([prov[on], np.full(len(on), kind + BANDS + 1, dtype=np.uint64), code[on]])
+            keys.append(_hash_rows(cols))
+            rows.append(on)
+    if not keys:
+        empty = np.zeros(0, dtype=np.int64)
+        return empty, empty
+    pairs = np.unique(_bucket_pairs(np.concatenate(keys), np.concatenate(rows), BLOCK_LIMIT))
+    return pairs >> 32, pairs & 0xFFFFFFFF
+
+
+def _pairwise(scorer: Any, a: Sequence[str], b: Sequence[str], ia: Any, ib: Any, workers: int) -> Any:
+    """``scorer(a[ia[k]], b[ib[k]])`` for every k, computed once per distinct (ia, ib) pair with rapidfuzz cpdist."""
+    if not len(ia):
+        return np.zeros(0)
+    code = (ia.astype(np.int64) << 32) | ib.astype(np.int64)
+    uniq, inverse = np.unique(code, return_inverse=True)
+    left = [a[int(i)] for i in uniq >> 32]
+    right = [b[int(i)] for i in uniq & 0xFFFFFFFF]
+    scores = process.cpdist(left, right, scorer=scorer, workers=workers, dtype=np.float64)
+    return np.asarray(scores)[inverse]
+
+
+def screen_pairs(feats: Sequence[Features], ii: Any, jj: Any, workers: int = -1) -> tuple[Any, Any]:
+    """The pairs that :func:`same_job` may accept; the others it certainly scores 0.0.
+
+    Its cheap vetoes (city, county, credit code, branch, employer, contacts, title similarity < 0.6)
+    are applied to all pairs at once with numpy and rapidfuzz ``cpdist``; the screen is conservative
+    (a small margin on the title threshold), so :func:`same_job` on the survivors decides exactly.
+    """
+    def col(attr: str) -> Any:
+        return _codes(getattr(f, attr) for f in feats)
+
+    def veto(codes: Any) -> Any:
+        a, b = codes[ii], codes[jj]
+        return (a > 0) & (b > 0) & (a != b)
+
+    keep = ~(veto(col("city")) | veto(col("county")) | veto(col("uscc")) | veto(col("branch")))
+    ii, jj = ii[keep], jj[keep]
+    ekey, uscc, phone, source = col("ekey"), col("uscc"), col("phone"), col("source")
+    ea, eb = ekey[ii], ekey[jj]
+    same_employer = ((ea > 0) & (ea == eb)) | ((uscc[ii] > 0) & (uscc[ii] == uscc[jj]))
+    pa, pb = phone[ii], phone[jj]
+    same_phone = (pa > 0) & (pa == pb)
+    both_ekeys = (ea > 0) & (eb > 0)
+    keep = ~((source[ii] == source[jj]) & (pa > 0) & (pb > 0) & ~same_phone)
+    keep &= same_employer | same_phone | both_ekeys
+    ii, jj = ii[keep], jj[keep]
+    ea, eb, same_employer = ea[keep], eb[keep], same_employer[keep]
+    other = np.flatnonzero((ea > 0) & (eb > 0) & ~same_employer)
+    if len(other):
+        names = [""] * (int(ekey.max()) + 1)
+        for f, c in zip(feats, ekey, strict=True):
+            names[c] = f.ekey or ""
+        ratio = _pairwise(fuzz.ratio, names, names, ea[other], eb[other], workers)
+        keep = np.ones(len(ii), dtype=bool)
+        keep[other[ratio < 90.0 - 1e-9]] = False
+        ii, jj = ii[keep], jj[keep]
+    title = col("title")
+    ta, tb = title[ii], title[jj]
+    keep = (ta > 0) & (tb > 0)
+    ii, jj, ta, tb = ii[keep], jj[keep], ta[keep], tb[keep]
+    if not len(ii):
+        return ii, jj
+    titles = [""] * (int(title.max()) + 1)
+    for f, c in zip(feats, title, strict=True):
+        titles[c] = f.title
+    differ = np.flatnonzero(ta != tb)  # equal titles: similarity 1.0
+    ratio = _pairwise(fuzz.ratio, titles, titles, ta[differ], tb[differ], workers)
+    partial = _pairwise(fuzz.partial_ratio, titles, titles, ta[differ], tb[differ], workers)
+    best = np.maximum(ratio / 100.0, partial * 0.95 / 100.0)  # partial only counts for titles of ≥ 2 chars
+    keep = np.ones(len(ii), dtype=bool)
+    keep[differ[best < 0.6 - 1e-9]] = False
+    return ii[keep], jj[keep]
+
+
+def cluster_bulk(feats: Sequence[Features], workers: int = -1) -> list[str]:
+    """Cluster ids for postings arriving in this order into an empty store, computed in bulk.
+
+    The same ids as ``[choose_cluster(MemoryStore(), f) for f in feats]`` (tests check it): candidates
+    come from :func:`candidate_pairs` (the pairs the incremental path would fetch), are screened in bulk
+    (:func:`screen_pairs`), confirmed with :func:`same_job`, and the assignment rule of
+    :func:`choose_cluster` then runs in arrival order over the confirmed pairs. Posting ids must be
+    unique (a first load); otherwise this falls back to the incremental path.
+    """
+    ids = [f.posting_id for f in feats]
+    if len(set(ids)) != len(ids):
+        return [choose_cluster(_scratch, f) for _scratch in (MemoryStore(),) for f in feats]
+    ii, jj = screen_pairs(feats, *candidate_pairs(feats), workers=workers)
+    scored: dict[int, dict[int, float]] = defaultdict(dict)
+    for i, j in zip(ii.tolist(), jj.tolist(), strict=True):
+        s = same_job(feats[i], feats[j])
+        if s > 0.0:
+            scored[i][j] = s
+    assigned: list[str] = []
+    members: dict[str, list[int]] = {}
+    born: dict[str, int] = {}
+    for i, f in enumerate(feats):
+        chosen: str | None = None
+        mine = scored.get(i)
+        if mine:
+            matched: dict[str, float] = {}
+            for j, s in mine.items():
+                c = assigned[j]
+                matched[c] = max(s, matched.get(c, 0.0))
+            accepted: list[tuple[float, float, str]] = []
+            for cluster, best in matched.items():
+                ms = members[cluster]
+                agree = sum((mine[m] if m in mine else same_job(f, feats[m])) > 0.0 for m in ms) / len(ms)
+                if agree >= 0.5:
+                    accepted.append((agree, best, cluster))
+            if accepted:
+                top = max((a, b) for a, b, _ in accepted)
+                chosen = min((c for a, b, c in accepted if (a, b) == top), key=born.__getitem__)
+        if chosen is None:
+            chosen = "c" + f.posting_id[1:]
+            if chosen in members:
+                chosen = "c_" + hashlib.sha1(f"{f.posting_id}\x1f".encode()).hexdigest()[:16]
+        members.setdefault(chosen, []).append(i)
+        born.setdefault(chosen, len(born))
+        assigned.append(chosen)
+    return assigned
+
+
+def load_store(feats: Sequence[Features], clusters: Sequence[str]) -> MemoryStore:
+    """A :class:`MemoryStore` holding a bulk result, to go on matching new postings incrementally."""
+    store = MemoryStore()
+    for f, c in zip(feats, clusters, strict=True):
+        store.put(f, c)
+    return store
 
 
 # --- the skeleton's rule, kept for comparison (bench/dedupe) -------------------------------------

@@ -15,6 +15,7 @@ from typing import Any
 from aggregator.catalog import Catalog
 from aggregator.privacy import public_posting
 from aggregator.schema import JobPosting, SourceRef
+from normalize import title_key
 from search.base import ReindexableBackend, SearchBackend
 
 #: Statuses kept out of the public index.
@@ -93,8 +94,15 @@ def public_document(canonical: JobPosting, members: list[JobPosting]) -> dict[st
     return doc
 
 
-def _rank(p: JobPosting) -> tuple[float, int, float, str]:
-    return (p.provenance.trust, completeness(p), p.posted_at.timestamp() if p.posted_at else 0.0, p.id)
+def _decoration(title: str) -> int:
+    """How much of a title is decoration (【急招】, ★, 急聘-): the part ``title_key`` strips."""
+    return len(title) - len(title_key(title) or "")
+
+
+def _rank(p: JobPosting) -> tuple[float, int, int, float, str]:
+    # Trust first, then completeness; among equals the plainest title reads best, then the freshest.
+    return (p.provenance.trust, completeness(p), -_decoration(p.title),
+            p.posted_at.timestamp() if p.posted_at else 0.0, p.id)
 
 
 def publishable(posting: JobPosting) -> bool:

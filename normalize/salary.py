@@ -83,11 +83,14 @@ _DAILY = re.compile(
     r"(?P<a>\d+(?:\.\d+)?)\s*(?P<ay>元|块)?(?:\s*(?:/|或|-|至|到)\s*(?P<b>\d+(?:\.\d+)?)\s*(?P<by>元|块)?)?"
 )
 _NEGOTIABLE = re.compile(r"面议|可议|面谈|议薪|薪资议定")
-_SETTLEMENT = re.compile(
-    r"(日结|当天结|当日结|日清|现结|当场结)|(周结)|(月结)|(完工结|完工后结|完工结算|项目结束结)"
+_SETTLEMENT_WORDS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("日结", ("日结", "当天结", "当日结", "日清", "现结", "当场结")),
+    ("周结", ("周结",)),
+    ("月结", ("月结",)),
+    ("完工结", ("完工结", "完工后结", "完工结算", "项目结束结")),
 )
-_SETTLEMENT_NAMES = ("日结", "周结", "月结", "完工结")
-_DAY_HINT = re.compile(r"日结|当天结|当日结|日清|现结")
+# Same-day settlement: a bare small amount beside one of these is daily pay.
+_DAY_WORDS = frozenset({"日结", "当天结", "当日结", "日清", "现结"})
 _BENEFIT_PATTERNS: tuple[tuple[str, str], ...] = (
     ("包吃住", r"包吃住|管吃住|吃住全包|包食宿|提供食宿|免费食宿"),
     ("包吃", r"包吃|管吃|包[一二三两]餐|包工作餐|提供工作餐|管饭|免费工作餐"),
@@ -281,57 +284,67 @@ def _expand(pattern: str) -> list[str]:
     return out
 
 
-# Benefit literals, found with str.find (C speed) rather than one big alternation, which
-# is slow on long descriptions passed as context. 13薪 keeps its regex (checked only when 薪 occurs).
-_BENEFIT_LITERALS: tuple[tuple[int, str], ...] = tuple(
-    (i, lit) for i, (name, pattern) in enumerate(_BENEFIT_PATTERNS) if name != "13薪" for lit in _expand(pattern)
-)
-_MONTHS_PAY = re.compile(_BENEFIT_PATTERNS[-1][1])
+# One pass over a text finds settlement words and benefits: a single alternation of
+# literals (re skips to the next possible first character in C), searched again from
+# the character after each hit so overlapping mentions are all seen. Alternatives are
+# ordered by benefit priority, so at any position the first alternative that matches is
+# the benefit with the lowest pattern index (包吃住 before 包吃, 五险一金 before 五险).
+# Benefit and settlement words start with different characters. 13薪 keeps its regex
+# (checked only when 薪 occurs).
+_LITERALS: dict[str, tuple[int, int]] = {}  # literal → (benefit pattern index or -1, settlement group or -1)
+for _i, (_name, _pattern) in enumerate(_BENEFIT_PATTERNS[:-1]):
+    for _lit in sorted(_expand(_pattern), key=len, reverse=True):
+        _LITERALS.setdefault(_lit, (_i, -1))
+for _g, (_name, _words) in enumerate(_SETTLEMENT_WORDS):
+    for _lit in sorted(_words, key=len, reverse=True):
+        _LITERALS.setdefault(_lit, (-1, _g))
+_SCAN = re.compile("|".join(re.escape(lit) for lit in _LITERALS))
+_MONTHS_PAY = re.compile(r"(?<!\d)[1１][3-9３-９]薪|十[三四五六]薪")  # full-width digits too: text is not half-widthed
 
 
-def _benefit_hits(t: str) -> list[tuple[int, int, str]]:
-    """(position, pattern index, name) of each non-negated benefit mention in ``t``."""
+class _Scan(NamedTuple):
+    settlement: str | None  # the first settlement word's name
+    benefits: list[tuple[int, int, str]]  # (position, pattern index, name), non-negated, by position
+    day_hint: bool  # a same-day settlement word (日结, 当天结 …) occurs
+
+
+def _scan(t: str) -> _Scan:
+    """Settlement, benefits and the same-day hint of ``t`` in one pass."""
+    settlement: str | None = None
+    day_hint = False
     hits: dict[int, tuple[int, str]] = {}
-    chars = set(t)
-    for i, lit in _BENEFIT_LITERALS:
-        if lit[0] not in chars:
-            continue
-        start = t.find(lit)
-        while start != -1:
-            if not (start > 0 and t[start - 1] in _NEGATORS):
-                if start not in hits or hits[start][0] > i:
-                    hits[start] = (i, _BENEFIT_PATTERNS[i][0])
-                break
-            start = t.find(lit, start + 1)
+    search = _SCAN.search
+    m = search(t)
+    while m is not None:
+        start = m.start()
+        word = m.group(0)
+        i, g = _LITERALS[word]
+        if g >= 0:
+            if settlement is None:
+                settlement = _SETTLEMENT_WORDS[g][0]
+            if word in _DAY_WORDS:
+                day_hint = True
+        elif not (start > 0 and t[start - 1] in _NEGATORS):
+            hits[start] = (i, _BENEFIT_PATTERNS[i][0])
+        m = search(t, start + 1)
     if "薪" in t:
-        for m in _MONTHS_PAY.finditer(t):
-            if m.start() > 0 and t[m.start() - 1] in _NEGATORS:
+        for mm in _MONTHS_PAY.finditer(t):
+            if mm.start() > 0 and t[mm.start() - 1] in _NEGATORS:
                 continue
-            word = m.group(0)[:-1]  # the pay-months count itself: 13薪, 14薪, 十三薪
-            hits.setdefault(m.start(), (len(_BENEFIT_PATTERNS) - 1, _CN_MONTHS.get(word, word) + "薪"))
-    return sorted((pos, i, name) for pos, (i, name) in hits.items())
+            count = to_halfwidth(mm.group(0)[:-1])  # the pay-months count itself: 13薪, 14薪, 十三薪
+            hits.setdefault(mm.start(), (len(_BENEFIT_PATTERNS) - 1, _CN_MONTHS.get(count, count) + "薪"))
+    return _Scan(settlement, sorted((pos, i, name) for pos, (i, name) in hits.items()), day_hint)
 
 
-def _benefits(*texts: str) -> list[str]:
+def _benefit_names(*scans: _Scan) -> list[str]:
     found: list[str] = []
-    for t in texts:
-        if not t:
-            continue
-        for _, _, name in _benefit_hits(t):
+    for sc in scans:
+        for _, _, name in sc.benefits:
             if name not in found:
                 found.append(name)
     if "包吃" in found and "包住" in found and "包吃住" not in found:
         found[found.index("包吃")] = "包吃住"
     return [b for b in found if _IMPLIED.get(b) not in found]
-
-
-def _settlement(*texts: str) -> str | None:
-    for t in texts:
-        if t:
-            m = _SETTLEMENT.search(t)
-            if m:
-                return _SETTLEMENT_NAMES[(m.lastindex or 1) - 1]
-    return None
 
 
 def parse_salary(text: str | None, context: str | None = None) -> Salary | None:
@@ -373,12 +386,13 @@ def _parse_fields(text: str, ctx: str) -> dict[str, Any] | None:
 
 
 def _parse(text: str, ctx: str) -> dict[str, Any] | None:
-    raw = to_halfwidth(text)
-    ctx_h = to_halfwidth(ctx) if ctx else ""
     s = _prep(text)
     negotiable = bool(_NEGOTIABLE.search(s))
-    settlement = _settlement(raw, ctx_h)
-    benefits = _benefits(raw, ctx_h)
+    # The context (often a whole description) is scanned once and as it is: the words
+    # sought have no full-width forms, and _MONTHS_PAY reads full-width digits itself.
+    scans = (_scan(text), _scan(ctx)) if ctx else (_scan(text),)
+    settlement = next((sc.settlement for sc in scans if sc.settlement), None)
+    benefits = _benefit_names(*scans)
     chosen, plus_extras = _pick(s, _candidates(s))
     if chosen is None:
         if not (negotiable or settlement or benefits):
@@ -390,7 +404,7 @@ def _parse(text: str, ctx: str) -> dict[str, Any] | None:
         hi = None
     unit = chosen.unit
     if unit is None and not chosen.unit_stated:
-        day_hint = bool(_DAY_HINT.search(raw) or (ctx_h and _DAY_HINT.search(ctx_h)))
+        day_hint = any(sc.day_hint for sc in scans)
         unit = _bare_unit(lo if lo > 0 else (hi or 0.0), day_hint)
     daily: float | None
     if unit in DAILY_FACTORS:

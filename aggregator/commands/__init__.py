@@ -27,7 +27,7 @@ SourcesOpt = Annotated[Path | None, typer.Option("--sources", help="Sources dire
 JsonOpt = Annotated[bool, typer.Option("--json", help="Machine-readable JSON on stdout.")]
 
 RUN_FIELDS = ("source_id", "started_at", "status", "fetched", "new", "updated", "unchanged", "closed",
-              "quarantined")
+              "quarantined", "requests", "duration_s", "alarms")
 
 
 def emit_json(data: Any) -> None:

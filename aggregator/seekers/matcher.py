@@ -29,7 +29,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, time, timedelta
 from itertools import product
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from aggregator.schema import JobPosting
 from aggregator.seekers.model import UNIT_NAMES, Profile, parse_window
@@ -273,6 +273,14 @@ class Match:
     profile: Profile
     score: float
     reasons: list[str]
+
+
+class Matcher(Protocol):
+    """A matcher engine: the stored queries a posting suits, best fit first (embedded or percolator)."""
+
+    name: str
+
+    def match(self, posting: JobPosting, now: datetime | None = None) -> list[Match]: ...
 
 
 class EmbeddedMatcher:

@@ -29,8 +29,9 @@ from aggregator.indexing import choose_canonical, publishable
 from aggregator.privacy import public_posting
 from aggregator.schema import JobPosting
 from aggregator.seekers.crypto import ContactBox
-from aggregator.seekers.matcher import EmbeddedMatcher, PostingView, fit, profile_keys, suits
+from aggregator.seekers.matcher import EmbeddedMatcher, Matcher, PostingView, fit, profile_keys, suits
 from aggregator.seekers.model import Channel, Profile, SeekerRegistration, SubscriptionRequest, parse_window
+from aggregator.seekers.percolator import SUFFIX, PercolatorMatcher
 from normalize import SHANGHAI
 from search.base import SearchQuery
 
@@ -48,14 +49,26 @@ BACKOFF_S = 30.0  # first retry after 30 s, then 60, 120, 240; then a dead lette
 DELIVERY_WORKERS = 16
 
 _matchers: weakref.WeakKeyDictionary[Catalog, EmbeddedMatcher] = weakref.WeakKeyDictionary()
+_percolators: weakref.WeakKeyDictionary[Catalog, PercolatorMatcher] = weakref.WeakKeyDictionary()
 
 
 def _iso(t: datetime) -> str:
     return t.astimezone(UTC).isoformat(timespec="milliseconds")
 
 
-def matcher_for(catalog: Catalog) -> EmbeddedMatcher:
-    """One matcher per open catalog, so its lazily loaded keys are reused across syncs."""
+def matcher_for(catalog: Catalog, backend: SearchBackend | None = None) -> Matcher:
+    """One matcher per open catalog, so its caches are reused across syncs.
+
+    The Elasticsearch percolator (:mod:`.percolator`, beside the postings alias) when ``backend`` is
+    the Elasticsearch search backend; else the embedded inverted index over the catalog.
+    """
+    from search.elasticsearch import ElasticsearchBackend
+
+    if isinstance(backend, ElasticsearchBackend):
+        p = _percolators.get(catalog)
+        if p is None or (p.url, p.index) != (backend.url, backend.alias + SUFFIX):
+            p = _percolators[catalog] = PercolatorMatcher(catalog, backend.url, alias=backend.alias)
+        return p
     m = _matchers.get(catalog)
     if m is None:
         m = _matchers[catalog] = EmbeddedMatcher(catalog)
@@ -91,8 +104,10 @@ class Seekers:
     """The seekers feature over one catalog and plugin manager."""
 
     def __init__(self, catalog: Catalog, plugins: Plugins, home: Path, *,
-                 clock: Callable[[], datetime] = lambda: datetime.now(UTC), backoff_s: float = BACKOFF_S) -> None:
+                 clock: Callable[[], datetime] = lambda: datetime.now(UTC), backoff_s: float = BACKOFF_S,
+                 backend: SearchBackend | None = None) -> None:
         self.catalog = catalog
+        self.backend = backend  # selects the matcher engine (see matcher_for)
         self.plugins = plugins
         self.home = home
         self.clock = clock
@@ -101,6 +116,8 @@ class Seekers:
 
     @classmethod
     def of(cls, app: App, **kw: Any) -> Seekers:
+        if app.settings.search_backend == "elasticsearch":
+            kw.setdefault("backend", app.backend)
         return cls(app.catalog, app.plugins, app.settings.home, **kw)
 
     @property
@@ -110,8 +127,8 @@ class Seekers:
         return self._box
 
     @property
-    def matcher(self) -> EmbeddedMatcher:
-        return matcher_for(self.catalog)
+    def matcher(self) -> Matcher:
+        return matcher_for(self.catalog, self.backend)
 
     # --- registration ------------------------------------------------------------------------------
 
@@ -134,7 +151,14 @@ class Seekers:
         return self._put("sub_" + secrets.token_hex(8), req.profile(), req.channel)
 
     def delete(self, seeker_id: str) -> bool:
-        return self.catalog.delete_seeker(seeker_id)
+        """Remove a seeker or saved search from the catalog and, on Elasticsearch, the percolator index."""
+        row = self.catalog.seeker(seeker_id)
+        if row is None or not self.catalog.delete_seeker(seeker_id):
+            return False
+        matcher = self.matcher
+        if isinstance(matcher, PercolatorMatcher):
+            matcher.forget(row[0])
+        return True
 
     def profile(self, seeker_id: str) -> Profile | None:
         row = self.catalog.seeker(seeker_id)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -10,6 +11,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
+from elasticsearch import ApiError
 
 from aggregator.schema import JobPosting, Location, Provenance, Salary
 
@@ -85,3 +87,55 @@ def posting(n: int, *, title: str = "仓库分拣员", category: str | None = "�
         provenance=Provenance(source_id=source, native_id=native, connector="feed",
                               fetched_at=datetime(2026, 11, 1, tzinfo=UTC), content_hash=str(n)),
         **over)
+
+
+# --- Elasticsearch (the percolator matcher): the same approach as tests/search ------------------------
+# ELASTICSEARCH_URL when set, else an osmem-server process started once per session.
+
+
+@pytest.fixture(scope="session")
+def es_url() -> Iterator[str]:
+    url = os.environ.get("ELASTICSEARCH_URL")
+    if url:
+        yield url
+        return
+    pytest.importorskip("osmem_server", reason="osmem-server is in the test extra: pip install -e '.[test]'")
+    from tests.search.osmem import OsmemProcess
+
+    server = OsmemProcess()
+    yield server.url
+    server.kill()
+
+
+def percolate_error(url: str) -> str | None:
+    """Try a real percolation on ``url``: ``None`` when it works, else the engine's exact refusal."""
+    from search.elasticsearch import make_client
+
+    es = make_client(url)
+    index = f"probe-{os.getpid()}-percolator"
+    try:
+        es.indices.create(index=index, mappings={"properties": {"query": {"type": "percolator"},
+                                                                "k": {"type": "keyword"}}})
+        es.index(index=index, id="1", document={"query": {"term": {"k": "x"}}}, refresh=True)
+        try:
+            hits = es.search(index=index, query={"percolate": {"field": "query", "document": {"k": "x"}}}).body
+        except ApiError as exc:
+            return f"HTTP {exc.status_code}: {exc.body}"
+        assert [h["_id"] for h in hits["hits"]["hits"]] == ["1"], hits
+        return None
+    finally:
+        es.indices.delete(index=index, ignore_unavailable=True)
+        es.close()
+
+
+@pytest.fixture(scope="session")
+def percolator_url(es_url: str) -> str:
+    """An engine that can percolate. osmem-server cannot (it refuses the percolate query): skip, saying so,
+    unless ELASTICSEARCH_URL names the engine, when a refusal is a failure."""
+    error = percolate_error(es_url)
+    if error is None:
+        return es_url
+    if os.environ.get("ELASTICSEARCH_URL"):
+        pytest.fail(f"ELASTICSEARCH_URL={es_url} cannot percolate: {error}")
+    pytest.skip(f"osmem-server cannot percolate ({error}); set ELASTICSEARCH_URL to a real Elasticsearch "
+                f"to run the percolator matcher's conformance")
