@@ -473,6 +473,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "aggregator.commands.employers",
     "aggregator.commands.review",
     "aggregator.commands.report",
+    "aggregator.commands.parse",
 )
 
 for _name in COMMAND_MODULES:
