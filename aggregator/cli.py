@@ -88,18 +88,21 @@ def _harvest(a: App, ids: list[str], full: bool, quiet: bool = False) -> tuple[l
 def _runs_table(runs: list[HarvestRun], title: str, started: bool = False) -> Table:
     t = Table(title=title, title_justify="left")
     if started:
-        t.add_column("started", no_wrap=True)
+        t.add_column("started (UTC)", no_wrap=True)
     t.add_column("source", no_wrap=True)
     t.add_column("status", no_wrap=True)
-    for header in ("fetched", "new", "upd", "same", "closed", "quar", "req", "secs"):
+    for header in ("got", "new", "upd", "same", "cls", "quar", "req", "sec"):
         t.add_column(header, justify="right")
     for r in runs:
         style = "green" if r.status == "ok" else "red"
         alarm = " [yellow]alarm[/yellow]" if r.alarms else ""
+        if r.mode != "full":
+            alarm += f" ({r.mode})"
         counts = (r.fetched, r.new, r.updated, r.unchanged, r.closed, r.quarantined, r.requests)
         cells = [r.source_id, f"[{style}]{r.status}[/{style}]{alarm}", *(str(c) for c in counts),
                  f"{r.duration_s:.1f}" if r.duration_s is not None else ""]
-        t.add_row(*([r.started_at] if started else []), *cells)
+        when = r.started_at[5:16].replace("T", " ")  # MM-DD HH:MM (UTC), enough to tell runs apart
+        t.add_row(*([when] if started else []), *cells)
     return t
 
 
