@@ -6,6 +6,7 @@ parts; the index backend is opened only when something needs it.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -62,9 +63,10 @@ class App:
         return self.sources.errors
 
     def harvest(self, sources: list[SourceDefinition], *, full: bool = True,
-                progress: Callable[[SourceDefinition, HarvestRun], None] | None = None) -> list[HarvestRun]:
+                progress: Callable[[SourceDefinition, HarvestRun], None] | None = None,
+                stop: threading.Event | None = None) -> list[HarvestRun]:
         return Pipeline(self.settings, self.plugins, self.catalog).harvest_many(sources, full=full,
-                                                                                progress=progress)
+                                                                                progress=progress, stop=stop)
 
     def replay_quarantine(self, sources: list[SourceDefinition]) -> list[HarvestRun]:
         pipeline = Pipeline(self.settings, self.plugins, self.catalog)

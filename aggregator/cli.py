@@ -11,8 +11,12 @@ import contextlib
 import importlib
 import json
 import os
+import signal
 import sys
+import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -65,7 +69,8 @@ def _harvest(a: App, ids: list[str], full: bool, quiet: bool = False) -> tuple[l
             progress.update(tasks[source.id], completed=run.fetched,
                             detail=f"{run.new} new · {run.updated} upd · {run.quarantined} quar")
 
-        runs = a.harvest(chosen, full=full, progress=on_batch)
+        with _stop_on_sigterm() as stop:
+            runs = a.harvest(chosen, full=full, progress=on_batch, stop=stop)
         for run in runs:
             mark = "[green]ok[/green]" if run.status == "ok" else f"[red]{run.status}[/red]"
             progress.update(tasks[run.source_id], total=max(run.fetched, 1), completed=max(run.fetched, 1),
@@ -83,6 +88,28 @@ def _harvest(a: App, ids: list[str], full: bool, quiet: bool = False) -> tuple[l
         if r.error:
             err.print(f"[red]{r.source_id} failed:[/red] {r.error}")
     return runs, failures
+
+
+@contextmanager
+def _stop_on_sigterm() -> Iterator[threading.Event]:
+    """SIGTERM (and a first Ctrl-C) ask the harvest to stop at its next safe point instead of dying mid-batch."""
+    stop = threading.Event()
+    if threading.current_thread() is not threading.main_thread():
+        yield stop  # signal handlers can only be set from the main thread
+        return
+
+    def ask(signum: int, frame: object) -> None:
+        if stop.is_set():  # asked twice: stop now
+            raise KeyboardInterrupt
+        err.print("[yellow]stopping at the next safe point (again to abort)…[/yellow]")
+        stop.set()
+
+    previous = {sig: signal.signal(sig, ask) for sig in (signal.SIGTERM, signal.SIGINT)}
+    try:
+        yield stop
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
 
 
 def _runs_table(runs: list[HarvestRun], title: str, started: bool = False) -> Table:

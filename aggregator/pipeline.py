@@ -145,12 +145,18 @@ class Pipeline:
         return run
 
     def harvest_many(self, sources: Iterable[SourceDefinition], *, full: bool = True,
-                     progress: Callable[[SourceDefinition, HarvestRun], None] | None = None) -> list[HarvestRun]:
-        """Harvest sources one after another; one failing source does not stop the others."""
+                     progress: Callable[[SourceDefinition, HarvestRun], None] | None = None,
+                     stop: threading.Event | None = None) -> list[HarvestRun]:
+        """Harvest sources one after another; one failing source does not stop the others.
+
+        Once ``stop`` is set, the running source stops at its next safe point and no further source starts.
+        """
         runs = []
         for source in sources:
+            if stop is not None and stop.is_set():
+                break
             cb: Progress | None = (lambda r, s=source: progress(s, r)) if progress else None
-            runs.append(self.harvest(source, full=full, progress=cb))
+            runs.append(self.harvest(source, full=full, progress=cb, stop=stop))
         return runs
 
     # --- quarantine replay ----------------------------------------------------------------------
