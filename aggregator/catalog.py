@@ -13,6 +13,7 @@ because its raw records' hashes were never stored.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import sqlite3
@@ -769,8 +770,10 @@ class Catalog:
         return out
 
     def seeker_stamps(self) -> dict[int, str]:
-        """``seq`` → ``updated_at`` of every stored query (the percolator's sync compares these with its index)."""
-        return {int(seq): str(at) for seq, at in self.db.execute("SELECT seq, updated_at FROM seekers")}
+        """``seq`` → a digest of the stored profile, for every stored query (the percolator's sync compares
+        these with its index; ``updated_at`` has one-second resolution, a digest misses no change)."""
+        return {int(seq): hashlib.blake2b(profile.encode(), digest_size=12).hexdigest()
+                for seq, profile in self.db.execute("SELECT seq, profile FROM seekers")}
 
     def count_active_seekers(self, start: date, end: date, region_prefix: str, occupation: str | None) -> int:
         """求职人数 for the market report: seeker registrations active in [``start``, ``end``).

@@ -32,8 +32,8 @@ before any query is run.
 
 **Keeping the index in step with the catalog.** The catalog is the record. Before each match,
 if the catalog's seeker version differs from the one the index was last synced to (kept in the
-index mapping's ``_meta``), the matcher compares ``(seq, updated_at)`` of every stored query on
-both sides and writes the difference (new and changed queries indexed, removed ones deleted). A
+index mapping's ``_meta``), the matcher compares ``(seq, digest of the profile)`` of every stored
+query on both sides and writes the difference (new and changed queries indexed, removed ones deleted). A
 deletion (``DELETE /v1/seekers/{id}``) is also applied at once by :meth:`PercolatorMatcher.forget`.
 """
 
@@ -76,7 +76,7 @@ INDEX_BODY: dict[str, Any] = {
             "query": {"type": "percolator"},
             "seq": {"type": "long"},
             "kind": _KW,
-            "updated_at": _KW,
+            "stamp": _KW,
             "m": {"properties": {
                 "region": _KW, "category": _KW, "occupation": _KW, "wage": {"type": "double"}, "unit": _KW,
                 "top": {"type": "double"}, "geo": {"type": "geo_point"},
@@ -213,19 +213,19 @@ class PercolatorMatcher:
         return str(version) if version is not None else None
 
     def indexed_stamps(self) -> dict[int, str]:
-        """``seq`` → ``updated_at`` of every stored query in the index."""
+        """``seq`` → the stamp (digest of the profile, :meth:`Catalog.seeker_stamps`) of every stored query indexed."""
         self._ensure()
         out: dict[int, str] = {}
         after: list[Any] | None = None
         while True:
             body: dict[str, Any] = {"query": {"match_all": {}}, "size": PAGE, "sort": [{"seq": "asc"}],
-                                    "_source": ["seq", "updated_at"]}
+                                    "_source": ["seq", "stamp"]}
             if after is not None:
                 body["search_after"] = after
             with self._calls("listing stored queries"):
                 hits = self._es.search(index=self.index, **body).body["hits"]["hits"]
             for hit in hits:
-                out[int(hit["_source"]["seq"])] = str(hit["_source"].get("updated_at", ""))
+                out[int(hit["_source"]["seq"])] = str(hit["_source"].get("stamp", ""))
             if len(hits) < PAGE:
                 return out
             after = hits[-1]["sort"]
@@ -251,7 +251,7 @@ class PercolatorMatcher:
                     prof = Profile.model_validate_json(doc)
                     self._profiles.pop(seq, None)
                     lines += [json.dumps({"index": {"_id": str(seq)}}),
-                              json.dumps({"seq": seq, "kind": prof.kind, "updated_at": stamps[seq],
+                              json.dumps({"seq": seq, "kind": prof.kind, "stamp": stamps[seq],
                                           "query": stored_query(prof)}, ensure_ascii=False)]
                 self._bulk(lines)
             for i in range(0, len(gone), 1000):
