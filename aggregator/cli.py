@@ -504,6 +504,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "aggregator.commands.review",
     "aggregator.commands.report",
     "aggregator.commands.parse",
+    "aggregator.commands.connector",
 )
 
 for _name in COMMAND_MODULES:

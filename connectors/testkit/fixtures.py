@@ -46,8 +46,17 @@ class Exchange:
         return request_key(self.method, self.target)
 
     @property
+    def content_type(self) -> str:
+        return header(self.headers, "Content-Type")
+
+    @property
     def is_text(self) -> bool:
-        return is_text_type(self.headers.get("Content-Type", ""))
+        return is_text_type(self.content_type)
+
+
+def header(headers: dict[str, str], name: str) -> str:
+    """A header's value, whatever the case of its name ("" when absent)."""
+    return next((v for k, v in headers.items() if k.lower() == name.lower()), "")
 
 
 def request_key(method: str, target: str) -> tuple[str, str, tuple[tuple[str, str], ...]]:
@@ -95,7 +104,7 @@ def write_inputs(directory: Path, exchanges: list[Exchange]) -> None:
             old.unlink()
     index: list[dict[str, Any]] = []
     for n, ex in enumerate(exchanges, start=1):
-        name = f"{n:04d}-{_slug(ex.target)}{_extension(ex.headers.get('Content-Type', ''))}"
+        name = f"{n:04d}-{_slug(ex.target)}{_extension(ex.content_type)}"
         (directory / name).write_bytes(ex.body)
         index.append({"method": ex.method, "target": ex.target, "status": ex.status, "headers": ex.headers,
                       "body": name})

@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from connectors.testkit.fixtures import ORIGIN, Exchange, request_key, swap_origin
+from connectors.testkit.fixtures import ORIGIN, Exchange, header, is_text_type, request_key, swap_origin
 
 _HOP_BY_HOP = {"connection", "keep-alive", "transfer-encoding", "content-length", "content-encoding", "te",
                "trailer", "upgrade", "proxy-authenticate", "proxy-authorization", "date", "server"}
@@ -55,7 +55,8 @@ class _Server:
         host, port = self._httpd.server_address[:2]
         return f"http://{host!s}:{port}"
 
-    def serve(self, method: str, target: str, headers: dict[str, str], body: bytes) -> tuple[int, dict[str, str], bytes]:
+    def serve(self, method: str, target: str, headers: dict[str, str],
+              body: bytes) -> tuple[int, dict[str, str], bytes]:
         raise NotImplementedError
 
     def start(self) -> _Server:
@@ -104,7 +105,8 @@ class ReplayServer(_Server):
         with self._lock:
             return sum(self.requests.values())
 
-    def serve(self, method: str, target: str, headers: dict[str, str], body: bytes) -> tuple[int, dict[str, str], bytes]:
+    def serve(self, method: str, target: str, headers: dict[str, str],
+              body: bytes) -> tuple[int, dict[str, str], bytes]:
         with self._lock:
             self.requests[f"{method} {target}"] += 1
             ex = self._exchanges.get(request_key(method, target))
@@ -137,7 +139,8 @@ class RecordingProxy(_Server):
         super().stop()
         self._client.close()
 
-    def serve(self, method: str, target: str, headers: dict[str, str], body: bytes) -> tuple[int, dict[str, str], bytes]:
+    def serve(self, method: str, target: str, headers: dict[str, str],
+              body: bytes) -> tuple[int, dict[str, str], bytes]:
         forward = {k: swap_origin(v.encode(), self.url, self.upstream_origin).decode()
                    for k, v in headers.items() if k.lower() not in _HOP_BY_HOP | {"host", "accept-encoding"}}
         forward["Accept-Encoding"] = "identity"
@@ -146,7 +149,7 @@ class RecordingProxy(_Server):
         except httpx.HTTPError as exc:
             return 502, {"Content-Type": "text/plain"}, f"recording proxy: upstream failed: {exc}".encode()
         kept = {k: v for k, v in response.headers.items() if k.lower() not in _HOP_BY_HOP}
-        text = "content-type" in {k.lower() for k in kept} and _is_text(kept)
+        text = is_text_type(header(kept, "Content-Type"))
         raw = response.content
         stored_headers = {k: v.replace(self.upstream_origin, ORIGIN) for k, v in kept.items()}
         stored = swap_origin(raw, self.upstream_origin, ORIGIN) if text else raw
@@ -165,10 +168,3 @@ class RecordingProxy(_Server):
                     continue
                 chosen[ex.key] = ex
             return list(chosen.values())
-
-
-def _is_text(headers: dict[str, str]) -> bool:
-    from connectors.testkit.fixtures import is_text_type
-
-    ctype = next((v for k, v in headers.items() if k.lower() == "content-type"), "")
-    return is_text_type(ctype)
