@@ -11,6 +11,7 @@ import hashlib
 import json
 import re
 from datetime import date, datetime
+from functools import cached_property
 from pathlib import Path
 from typing import Any, Literal
 
@@ -218,9 +219,9 @@ class RawPosting(_Model):
     url: str | None = None
     fetched_at: datetime
 
-    @property
+    @cached_property
     def content_hash(self) -> str:
-        """Hash of what the source said: unchanged at the source means unchanged here."""
+        """Hash of what the source said: unchanged at the source means unchanged here (computed once)."""
         blob = json.dumps(self.payload, sort_keys=True, ensure_ascii=False, default=str)
         return hashlib.sha256(blob.encode()).hexdigest()
 

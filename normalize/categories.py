@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import threading
+from functools import lru_cache
 from importlib.resources import files
 from typing import Any, NamedTuple
 
@@ -71,17 +72,24 @@ def classify_category(title: str | None, description: str | None = None) -> str 
     """The posting's category name (e.g. ``家政保洁``), or ``None`` when no keyword matches."""
     try:
         m = _load()
-        passes = ((title, m.title, m.title_map), (description, m.description, m.description_map))
-        for text, rx, mapping in passes:
-            if not isinstance(text, str) or not text:
-                continue
-            s = (to_simplified(text) or "").lower()
-            index = _best(s, rx, mapping)
+        if isinstance(title, str) and title:
+            # Titles repeat across postings: the title pass is cached.
+            index = _title_index(title) if len(title) <= 200 else _title_index.__wrapped__(title)
+            if index is not None:
+                return m.names[index]
+        if isinstance(description, str) and description:
+            index = _best((to_simplified(description) or "").lower(), m.description, m.description_map)
             if index is not None:
                 return m.names[index]
     except Exception:
         return None
     return None
+
+
+@lru_cache(maxsize=16384)
+def _title_index(title: str) -> int | None:
+    m = _load()
+    return _best((to_simplified(title) or "").lower(), m.title, m.title_map)
 
 
 def category_names() -> tuple[str, ...]:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime, timedelta, timezone, tzinfo
+from functools import lru_cache
 
 from .script import to_halfwidth
 
@@ -98,9 +99,18 @@ def parse_datetime(text: str | None, now: datetime | None = None) -> datetime | 
     if not isinstance(text, str):
         return None
     try:
+        # A harvest passes one ``now`` and its dates repeat (2026-11-20): read each once.
+        # Without ``now`` the answer may depend on the clock, so it is not cached.
+        if now is not None and len(text) <= 64:
+            return _parse_cached(text, now)
         return _parse(text, now)
     except Exception:
         return None
+
+
+@lru_cache(maxsize=16384)
+def _parse_cached(text: str, now: datetime) -> datetime | None:
+    return _parse(text, now)
 
 
 def _parse(text: str, now: datetime | None) -> datetime | None:

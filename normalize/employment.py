@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from aggregator.schema import EmploymentType
 
@@ -29,6 +30,12 @@ def parse_employment_type(text: str | None) -> EmploymentType | None:
     """零工/灵活用工 → gig, 小时工 → hourly, 临时工/短期 → temporary, 兼职 → part_time, 全职 → full_time."""
     if not isinstance(text, str) or not text:
         return None
+    return _employment_type(text) if len(text) <= 64 else _employment_type.__wrapped__(text)
+
+
+@lru_cache(maxsize=16384)
+def _employment_type(text: str) -> EmploymentType | None:
+    # Read from a type column or the title: both repeat across postings.
     s = to_simplified(text) or text
     for kind, rx in _TYPES:
         if rx.search(s):

@@ -56,6 +56,7 @@ _ROAD_AFTER = re.compile(r"[东西南北中]?(?:路|大道|大街|街(?!道))")
 _NAME_SUFFIX = re.compile(r"(?:省|市|特别行政区|维吾尔自治区|壮族自治区|回族自治区|自治区|地区|盟)$")
 _CODE = re.compile(r"\d{6}")
 _SPACES = re.compile(r"\s+")
+_DIGIT_RUN = re.compile(r"[0-9]+")
 _LABEL = re.compile(r"^(?:工作|上班|面试)?(?:地点|地址|位置)\s*(?:[:：]|在|为|是)?\s*")
 # A district short name right before these is a street or building, not the district.
 _NOT_PLACE_AFTER = frozenset("路街巷道")
@@ -311,10 +312,19 @@ def parse_location(text: str | None, within: str | None = None) -> Location | No
             hint = None
         if not cleaned and hint is None:
             return None
-        code = _resolve(cleaned, hint)
+        # Digits never belong to a division name (nor to the words the resolver looks at
+        # around one), so house numbers are folded before the cached lookup: 建设路12号 and
+        # 建设路388号 resolve once.
+        code = _resolve(_DIGIT_RUN.sub("#", cleaned), hint)
     except Exception:
         return None
+    province, city, county, lat, lon = _describe(code)
+    return Location(code=code, province=province, city=city, county=county, address=cleaned or None,
+                    lat=lat, lon=lon)
+
+
+@lru_cache(maxsize=4096)
+def _describe(code: str | None) -> tuple[str | None, str | None, str | None, float | None, float | None]:
     province, city, county = region_name(code)
     point = centroid(code)
-    return Location(code=code, province=province, city=city, county=county, address=cleaned or None,
-                    lat=point[0] if point else None, lon=point[1] if point else None)
+    return province, city, county, point[0] if point else None, point[1] if point else None

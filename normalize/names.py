@@ -15,9 +15,13 @@ _ALNUM_HALF = {
     cp: cp - 0xFEE0 for cp in [*range(0xFF10, 0xFF1A), *range(0xFF21, 0xFF3B), *range(0xFF41, 0xFF5B)]
 }
 _ALNUM_HALF[0x3000] = 0x20
+# str.translate looks up every character of non-ASCII text (slow); these find in C
+# whether there is anything to translate at all.
+_HAS_ALNUM_FULL = re.compile("[\uff10-\uff19\uff21-\uff3a\uff41-\uff5a\u3000]")
 _OPEN = "(（【[〔〖{"
 _CLOSE = ")）】]〕〗}"
 _TO_ROUND = str.maketrans({**{c: "(" for c in _OPEN}, **{c: ")" for c in _CLOSE}})
+_HAS_BRACKET = re.compile("[" + re.escape(_OPEN + _CLOSE) + "]")
 _INNER_BRACKET = re.compile(r"\(([^()]*)\)")
 _BRANCH = re.compile(
     r"(?:第[一二三四五六七八九十\d]+)?(?:分公司|分店|营业部|分部|办事处|分行|支行|分厂|分中心|分所|门店)$"
@@ -81,7 +85,12 @@ def clean_employer_name(name: str | None) -> str | None:
     """The employer's real name tidied: trimmed, simplified, brackets as in registered names （）."""
     if not isinstance(name, str):
         return None
-    s = to_simplified(name.translate(_ALNUM_HALF)) or ""
+    return _clean_employer_name(name)
+
+
+@lru_cache(maxsize=65536)
+def _clean_employer_name(name: str) -> str | None:
+    s = to_simplified(name.translate(_ALNUM_HALF) if _HAS_ALNUM_FULL.search(name) else name) or ""
     s = _SPACES.sub(" ", s).strip()
     s = s.replace("(", "（").replace(")", "）")
     return s or None
@@ -98,7 +107,9 @@ def employer_key(name: str | None) -> str | None:
 def _employer_key(name: str) -> str | None:
     try:
         s = to_simplified(to_halfwidth(name)) or ""
-        s = _SPACES.sub("", s).lower().translate(_TO_ROUND)
+        s = _SPACES.sub("", s).lower()
+        if _HAS_BRACKET.search(s):
+            s = s.translate(_TO_ROUND)
         # Innermost brackets first, so 某某(集团)(北京) loses only the place.
         while True:
             m = _INNER_BRACKET.search(s)

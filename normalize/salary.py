@@ -304,7 +304,7 @@ _MONTHS_PAY = re.compile(r"(?<!\d)[1１][3-9３-９]薪|十[三四五六]薪")  
 
 class _Scan(NamedTuple):
     settlement: str | None  # the first settlement word's name
-    benefits: list[tuple[int, int, str]]  # (position, pattern index, name), non-negated, by position
+    benefits: tuple[tuple[int, int, str], ...]  # (position, pattern index, name), non-negated, by position
     day_hint: bool  # a same-day settlement word (日结, 当天结 …) occurs
 
 
@@ -333,7 +333,7 @@ def _scan(t: str) -> _Scan:
                 continue
             count = to_halfwidth(mm.group(0)[:-1])  # the pay-months count itself: 13薪, 14薪, 十三薪
             hits.setdefault(mm.start(), (len(_BENEFIT_PATTERNS) - 1, _CN_MONTHS.get(count, count) + "薪"))
-    return _Scan(settlement, sorted((pos, i, name) for pos, (i, name) in hits.items()), day_hint)
+    return _Scan(settlement, tuple(sorted((pos, i, name) for pos, (i, name) in hits.items())), day_hint)
 
 
 def _benefit_names(*scans: _Scan) -> list[str]:
@@ -385,22 +385,41 @@ def _parse_fields(text: str, ctx: str) -> dict[str, Any] | None:
     return s
 
 
-def _parse(text: str, ctx: str) -> dict[str, Any] | None:
+class _Core(NamedTuple):
+    """What the pay text alone says; the context only adds hints to it."""
+
+    negotiable: bool
+    scan: _Scan
+    chosen: _Cand | None
+    plus_extras: bool
+    daily_figure: float | None  # an explicit per-day figure (一天150元), when the text has one
+
+
+@lru_cache(maxsize=16384)
+def _core(text: str) -> _Core:
+    # Cached by the pay text alone: it repeats across postings (3000-5000元/月, 面议)
+    # even when the descriptions passed as context never do.
     s = _prep(text)
-    negotiable = bool(_NEGOTIABLE.search(s))
+    chosen, plus_extras = _pick(s, _candidates(s))
+    return _Core(bool(_NEGOTIABLE.search(s)), _scan(text), chosen, plus_extras, _daily_figure(s))
+
+
+def _parse(text: str, ctx: str) -> dict[str, Any] | None:
+    core = _core(text)
     # The context (often a whole description) is scanned once and as it is: the words
     # sought have no full-width forms, and _MONTHS_PAY reads full-width digits itself.
-    scans = (_scan(text), _scan(ctx)) if ctx else (_scan(text),)
+    scans = (core.scan, _scan(ctx)) if ctx else (core.scan,)
+    negotiable = core.negotiable
     settlement = next((sc.settlement for sc in scans if sc.settlement), None)
     benefits = _benefit_names(*scans)
-    chosen, plus_extras = _pick(s, _candidates(s))
+    chosen = core.chosen
     if chosen is None:
         if not (negotiable or settlement or benefits):
             return None
         return dict(negotiable=negotiable, settlement=settlement, benefits=benefits,
-                      daily_estimate=_daily_figure(s), text=text)
+                      daily_estimate=core.daily_figure, text=text)
     lo, hi = chosen.lo, chosen.hi
-    if plus_extras:
+    if core.plus_extras:
         hi = None
     unit = chosen.unit
     if unit is None and not chosen.unit_stated:
@@ -411,6 +430,6 @@ def _parse(text: str, ctx: str) -> dict[str, Any] | None:
         mid = (lo + hi) / 2 if hi is not None else lo
         daily = round(mid * DAILY_FACTORS[unit], 2)
     else:
-        daily = _daily_figure(s)
+        daily = core.daily_figure
     return dict(min=lo, max=hi, unit=unit, negotiable=negotiable, settlement=settlement,
                   benefits=benefits, daily_estimate=daily, text=text)

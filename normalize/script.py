@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import threading
 from functools import lru_cache
 from typing import Any
@@ -12,6 +13,7 @@ __all__ = ["to_halfwidth", "to_simplified"]
 # ideographic space is the one outlier. Corner brackets and CJK punctuation are kept.
 _HALFWIDTH = {cp: cp - 0xFEE0 for cp in range(0xFF01, 0xFF5F)}
 _HALFWIDTH[0x3000] = 0x20
+_FULLWIDTH = re.compile("[\uff01-\uff5e\u3000]")
 
 _converter: Any = None
 _lock = threading.Lock()
@@ -39,10 +41,12 @@ def to_simplified(text: str | None) -> str | None:
         return None
     if text.isascii():
         return text
-    # Titles, employer names and places repeat across postings; long free text does not.
+    # Titles, employer names and places repeat across postings. Long free text does not,
+    # but one posting's description is met again within the posting (the category is
+    # read from it): a short cache of recent long texts catches that.
     if len(text) <= 64:
         return _convert_cached(text)
-    return _convert(text)
+    return _convert_recent(text)
 
 
 def _convert(text: str) -> str:
@@ -57,6 +61,13 @@ def _convert_cached(text: str) -> str:
     return _convert(text)
 
 
+@lru_cache(maxsize=256)
+def _convert_recent(text: str) -> str:
+    return _convert(text)
+
+
 def to_halfwidth(text: str) -> str:
     """Full-width digits, letters and ASCII punctuation → their half-width forms."""
-    return text.translate(_HALFWIDTH)
+    # str.translate looks every character of non-ASCII text up in the table (slow on a
+    # description); most text has nothing to translate, which a regex scan finds in C.
+    return text.translate(_HALFWIDTH) if _FULLWIDTH.search(text) else text

@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import argparse
 import csv
-import functools
 import json
 import statistics
 import time
@@ -37,6 +36,7 @@ from aggregator.normalizing import to_posting
 from aggregator.schema import RawPosting, SourceDefinition
 from connectors.sandbox import SOURCES, Province
 from connectors.sandbox.variation import to_traditional
+from normalize import categories, dates, employment, location, names, phone, salary, script
 
 ROOT = Path(__file__).resolve().parents[2]
 SAMPLES = ROOT / "connectors" / "samples" / "data"
@@ -144,12 +144,10 @@ def _sandbox(size: int) -> list[tuple[Fields, str, str]]:
 
 def _clear_caches() -> None:
     """Clear every lru_cache in the normalize package."""
-    for module in (nz.script, nz.salary, nz.location, nz.names, nz.dates, nz.categories, nz.employment,
-                   nz.phone):
+    for module in (script, salary, location, names, dates, categories, employment, phone):
         for value in vars(module).values():
-            clear = getattr(value, "cache_clear", None)
-            if callable(clear) and isinstance(value, functools._lru_cache_wrapper):
-                clear()
+            if callable(value) and hasattr(value, "cache_info") and hasattr(value, "cache_clear"):
+                value.cache_clear()
 
 
 def _measure(n: int, runs: int, fn: Callable[[], object]) -> tuple[list[float], list[float]]:
@@ -197,7 +195,7 @@ def main() -> None:
                         fetched_at=fetched), definitions[sid]) for f, _region, sid in sandbox]
 
     def stage() -> object:
-        out = []
+        out: list[object] = []
         for raw, source in raws:
             try:
                 out.append(to_posting(raw, source, "bench", now=now))

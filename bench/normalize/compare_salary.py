@@ -9,7 +9,7 @@ that has it, e.g. a scratch venv: ``python -m venv /tmp/j && /tmp/j/bin/pip inst
 Scores: exact (min, max, unit, negotiable) as in tests/normalize/test_norm_labelled.py, and
 (min, max) alone (jionlp reports no pay period nor 面议); ``jionlp-helped`` strips the
 period (/月, /天 …) first, since parse_money refuses any string that has one. Speed: strings per second, median
-of N passes (lingong's result cache is cleared before each pass).
+of N passes (lingong's result caches are cleared before each pass).
 """
 
 from __future__ import annotations
@@ -29,13 +29,17 @@ Result = tuple[float | None, float | None, str | None, bool]
 
 def _lingong() -> tuple[Callable[[str, str], Result], Callable[[], None]]:
     from normalize import parse_salary
-    from normalize.salary import _parse_cached
+    from normalize.salary import _core, _parse_cached
 
     def run(text: str, ctx: str) -> Result:
         s = parse_salary(text, ctx or None)
         return (s.min, s.max, s.unit, s.negotiable) if s else (None, None, None, False)
 
-    return run, _parse_cached.cache_clear
+    def clear() -> None:
+        _parse_cached.cache_clear()
+        _core.cache_clear()
+
+    return run, clear
 
 
 _PERIOD = re.compile(r"\s*[/／]\s*(?:课时|小时|其他|[月天日年周单次件时节])")
