@@ -90,6 +90,7 @@ CREATE INDEX IF NOT EXISTS dedupe_bands_posting ON dedupe_bands (posting_id);
 CREATE TABLE IF NOT EXISTS dedupe_blocks (block TEXT NOT NULL, posting_id TEXT NOT NULL, seq INTEGER NOT NULL,
                                           PRIMARY KEY (block, posting_id));
 CREATE INDEX IF NOT EXISTS dedupe_blocks_posting ON dedupe_blocks (posting_id);
+CREATE INDEX IF NOT EXISTS dedupe_blocks_seq ON dedupe_blocks (seq);  -- max(seq) per put without a scan
 CREATE TABLE IF NOT EXISTS dedupe_clusters (born INTEGER PRIMARY KEY AUTOINCREMENT, cluster_id TEXT NOT NULL UNIQUE);
 -- employers (aggregator.employers): a local registry, a blacklist, and which names each credit code was given with
 CREATE TABLE IF NOT EXISTS employer_registry (

@@ -19,6 +19,12 @@ stays in its cluster while it still matches a member (or is alone), else moves.
 Matching is incremental: features and LSH bands are stored (in the catalog for
 harvests: :class:`CatalogStore`; in memory for the benchmark: :class:`MemoryStore`),
 and a new posting is compared only with its candidates.
+
+Fast paths, with the same results: :func:`signatures` computes many MinHashes at once with numpy
+(bit-identical to datasketch's), and :func:`cluster_bulk` clusters a first load in bulk — the candidates
+the incremental path would fetch, screened with numpy and rapidfuzz ``cpdist``, confirmed with
+:func:`same_job`, assigned by the :func:`choose_cluster` rule — giving the ids one-by-one matching gives;
+:func:`load_store` then lets matching go on incrementally.
 """
 
 from __future__ import annotations
@@ -158,16 +164,21 @@ def _utf8_bytes(cps: Any) -> tuple[list[Any], Any]:
     return [lead.astype(np.uint32), b1.astype(np.uint32), b2.astype(np.uint32), b3.astype(np.uint32)], n
 
 
-def signatures(pairs: Sequence[tuple[str, str]], chunk: int = 256) -> list[bytes]:
+def signatures(pairs: Sequence[tuple[str, str]], chunk_chars: int = 1 << 17) -> list[bytes]:
     """:func:`signature` of many (title, text) pairs at once, vectorised with numpy.
 
     Same values as datasketch ``MinHash(hashfunc=zlib.crc32, scheme="affine32").update_batch`` over the
     shingles (crc32 computed table-driven over all shingles' UTF-8 bytes; murmur3 finaliser; affine
-    permutations; min per posting), at a fraction of the per-posting Python cost.
+    permutations; min per posting), at a fraction of the per-posting Python cost. Works through chunks of
+    about ``chunk_chars`` characters, so the (permutations × shingles) matrix stays in cache.
     """
     out: list[bytes] = []
-    for start in range(0, len(pairs), chunk):
-        out.extend(_signatures(pairs[start:start + chunk]))
+    start = size = 0
+    for end, (title, text) in enumerate(pairs, 1):
+        size += len(title) + len(text) + 1
+        if size >= chunk_chars or end == len(pairs):
+            out.extend(_signatures(pairs[start:end]))
+            start, size = end, 0
     return out
 
 
@@ -524,24 +535,31 @@ def _codes(values: Iterable[Any]) -> Any:
     return np.fromiter((seen.setdefault(v, len(seen) + 1) if v else 0 for v in values), dtype=np.int64)
 
 
-def _bucket_pairs(keys: Any, rows: Any, limit: int) -> Any:
-    """For entries (bucket key, row) in arrival order: (row, earlier row) pairs, each row paired with the
-    latest ``limit`` earlier rows of its bucket (what :meth:`MemoryStore.candidates` takes), as int64 codes
-    ``row << 32 | earlier``."""
-    order = np.argsort(keys, kind="stable")
-    k, r = keys[order], rows[order]
-    new = np.ones(len(k), dtype=bool)
-    new[1:] = k[1:] != k[:-1]
-    group_start = np.maximum.accumulate(np.where(new, np.arange(len(k)), 0))
-    depth = np.arange(len(k)) - group_start  # how many earlier entries the bucket has
-    idx = np.flatnonzero(depth > 0)
-    out = []
-    for d in range(1, limit + 1):
-        idx = idx[depth[idx] >= d]
-        if not len(idx):
-            break
-        out.append((r[idx].astype(np.int64) << 32) | r[idx - d].astype(np.int64))
-    return np.concatenate(out) if out else np.zeros(0, dtype=np.int64)
+class _Buckets:
+    """Bucket entries (key, row) sorted by key, rows in arrival order within a bucket; for each entry,
+    how many earlier entries its bucket holds."""
+
+    def __init__(self, keys: Any, rows: Any) -> None:
+        order = np.argsort(keys, kind="stable")
+        k = keys[order]
+        self.rows = rows[order]
+        new = np.ones(len(k), dtype=bool)
+        new[1:] = k[1:] != k[:-1]
+        start = np.maximum.accumulate(np.where(new, np.arange(len(k)), 0))
+        self.depth = np.minimum(np.arange(len(k)) - start, BLOCK_LIMIT)
+        self.has = np.flatnonzero(self.depth > 0)  # entries with something earlier in their bucket
+
+    def pairs(self, lo: int, hi: int) -> Any:
+        """``row << 32 | earlier`` for rows in [lo, hi), each with the latest BLOCK_LIMIT earlier rows of a bucket."""
+        r = self.rows[self.has]
+        idx = self.has[(r >= lo) & (r < hi)]
+        out = []
+        for d in range(1, BLOCK_LIMIT + 1):
+            idx = idx[self.depth[idx] >= d]
+            if not len(idx):
+                break
+            out.append((self.rows[idx].astype(np.int64) << 32) | self.rows[idx - d].astype(np.int64))
+        return _sorted_unique(np.concatenate(out)) if out else np.zeros(0, dtype=np.int64)
 
 
 def _hash_rows(cols: Any) -> Any:
@@ -553,18 +571,11 @@ def _hash_rows(cols: Any) -> Any:
     return h
 
 
-def candidate_pairs(feats: Sequence[Features]) -> tuple[Any, Any]:
-    """Every (posting, candidate) pair the incremental path would look at, for postings in arrival order.
-
-    Rows ``i`` and candidates ``j < i`` (int64 arrays), deduplicated: the latest :data:`BLOCK_LIMIT`
-    earlier postings of each LSH band (same province) and of each block (employer key, credit code, phone).
-    """
-    n = len(feats)
+def _buckets(feats: Sequence[Features]) -> _Buckets:
     prov = _codes(f.province or "·" for f in feats).astype(np.uint64)
     keys: list[Any] = []
     rows: list[Any] = []
-    have = np.fromiter((bool(f.signature) for f in feats), dtype=bool, count=n)
-    hit = np.flatnonzero(have)
+    hit = np.flatnonzero(np.fromiter((bool(f.signature) for f in feats), dtype=bool, count=len(feats)))
     if len(hit):
         sig = np.frombuffer(b"".join(feats[int(i)].signature for i in hit), dtype=np.uint32).reshape(len(hit), NUM_PERM)
         for band in range(BANDS):
@@ -580,95 +591,187 @@ def candidate_pairs(feats: Sequence[Features]) -> tuple[Any, Any]:
             keys.append(_hash_rows(cols))
             rows.append(on)
     if not keys:
-        empty = np.zeros(0, dtype=np.int64)
-        return empty, empty
-    pairs = np.unique(_bucket_pairs(np.concatenate(keys), np.concatenate(rows), BLOCK_LIMIT))
+        return _Buckets(np.zeros(0, dtype=np.uint64), np.zeros(0, dtype=np.int64))
+    return _Buckets(np.concatenate(keys), np.concatenate(rows))
+
+
+def candidate_pairs(feats: Sequence[Features]) -> tuple[Any, Any]:
+    """Every (posting, candidate) pair the incremental path would look at, for postings in arrival order.
+
+    Rows ``i`` and candidates ``j < i`` (int64 arrays), deduplicated: the latest :data:`BLOCK_LIMIT`
+    earlier postings of each LSH band (same province) and of each block (employer key, credit code, phone).
+    """
+    pairs = _buckets(feats).pairs(0, len(feats))
     return pairs >> 32, pairs & 0xFFFFFFFF
 
 
-def _pairwise(scorer: Any, a: Sequence[str], b: Sequence[str], ia: Any, ib: Any, workers: int) -> Any:
-    """``scorer(a[ia[k]], b[ib[k]])`` for every k, computed once per distinct (ia, ib) pair with rapidfuzz cpdist."""
+def _sorted_unique(codes: Any) -> Any:
+    """``np.unique`` by sorting (numpy 2's hash-based unique is ~30× slower on millions of int64)."""
+    codes = np.sort(codes)
+    if len(codes):
+        codes = codes[np.concatenate(([True], codes[1:] != codes[:-1]))]
+    return codes
+
+
+def _pairwise(scorer: Any, a: Any, b: Any, ia: Any, ib: Any, workers: int) -> Any:
+    """``scorer(a[ia[k]], b[ib[k]])`` for every k (``a``, ``b``: object arrays of strings), computed once per
+    distinct (ia, ib) pair with rapidfuzz cpdist."""
     if not len(ia):
         return np.zeros(0)
     code = (ia.astype(np.int64) << 32) | ib.astype(np.int64)
-    uniq, inverse = np.unique(code, return_inverse=True)
-    left = [a[int(i)] for i in uniq >> 32]
-    right = [b[int(i)] for i in uniq & 0xFFFFFFFF]
+    uniq = _sorted_unique(code)
+    inverse = np.searchsorted(uniq, code)
+    left = a[uniq >> 32]
+    right = b[uniq & 0xFFFFFFFF]
     scores = process.cpdist(left, right, scorer=scorer, workers=workers, dtype=np.float64)
     return np.asarray(scores)[inverse]
 
 
-def screen_pairs(feats: Sequence[Features], ii: Any, jj: Any, workers: int = -1) -> tuple[Any, Any]:
+class _Columns:
+    """Integer codes of the fields :func:`same_job` compares (0 = missing), and the strings behind them."""
+
+    city: Any
+    county: Any
+    uscc: Any
+    branch: Any
+    ekey: Any
+    phone: Any
+    source: Any
+    title: Any
+
+    def __init__(self, feats: Sequence[Features]) -> None:
+        for attr in ("city", "county", "uscc", "branch", "ekey", "phone", "source", "title"):
+            setattr(self, attr, _codes(getattr(f, attr) for f in feats))
+        self.ekeys = self._strings(feats, "ekey")
+        self.titles = self._strings(feats, "title")
+        # per employer key: its length and a 64-bit map of its characters (for a cheap bound on fuzz.ratio)
+        self.ekey_len = np.array([len(k) for k in self.ekeys], dtype=np.int64)
+        self.ekey_bits = np.array([_char_bits(k) for k in self.ekeys], dtype=np.uint64)
+
+    def _strings(self, feats: Sequence[Features], attr: str) -> Any:
+        codes = getattr(self, attr)
+        out = [""] * (int(codes.max()) + 1 if len(codes) else 1)
+        for f, c in zip(feats, codes.tolist(), strict=True):
+            out[c] = getattr(f, attr) or ""
+        return np.array(out, dtype=object)
+
+
+def _char_bits(text: str) -> int:
+    """One bit per distinct character (by code point mod 64)."""
+    bits = 0
+    for ch in set(text):
+        bits |= 1 << (ord(ch) % 64)
+    return bits
+
+
+def _ekeys_far(col: _Columns, ea: Any, eb: Any) -> Any:
+    """Pairs of employer keys whose ``fuzz.ratio`` is certainly below 90.
+
+    Every bit set in one character map and not the other stands for a distinct character in one key and
+    not the other, and each such character costs at least one insertion or deletion; ratio < 90 ⇔ Indel
+    distance > 0.1 × (total length). So more differing bits than that bound means ratio < 90, without
+    computing it.
+    """
+    differing = np.bitwise_count(col.ekey_bits[ea] ^ col.ekey_bits[eb]).astype(np.int64)
+    return differing * 10 > col.ekey_len[ea] + col.ekey_len[eb]
+
+
+def screen_pairs(feats: Sequence[Features], ii: Any, jj: Any, workers: int = -1,
+                 columns: _Columns | None = None) -> tuple[Any, Any]:
     """The pairs that :func:`same_job` may accept; the others it certainly scores 0.0.
 
     Its cheap vetoes (city, county, credit code, branch, employer, contacts, title similarity < 0.6)
     are applied to all pairs at once with numpy and rapidfuzz ``cpdist``; the screen is conservative
-    (a small margin on the title threshold), so :func:`same_job` on the survivors decides exactly.
+    (a small margin on the thresholds), so :func:`same_job` on the survivors decides exactly.
     """
-    def col(attr: str) -> Any:
-        return _codes(getattr(f, attr) for f in feats)
+    col = columns if columns is not None else _Columns(feats)
+    # the employer stage first: it drops most pairs (one template text, many employers)
+    ekey, uscc, phone = col.ekey, col.uscc, col.phone
+    ea, eb = ekey[ii], ekey[jj]
+    both = (ea > 0) & (eb > 0)
+    same_employer = (ea == eb) & (ea > 0)
+    ua, ub = uscc[ii], uscc[jj]
+    same_employer |= (ua == ub) & (ua > 0)
+    pa, pb = phone[ii], phone[jj]
+    same_phone = (pa == pb) & (pa > 0)
+    keep = same_employer | same_phone | both
+    other = np.flatnonzero(keep & both & ~same_employer)
+    keep[other[_ekeys_far(col, ea[other], eb[other])]] = False
+    ii, jj = ii[keep], jj[keep]
 
     def veto(codes: Any) -> Any:
         a, b = codes[ii], codes[jj]
         return (a > 0) & (b > 0) & (a != b)
 
-    keep = ~(veto(col("city")) | veto(col("county")) | veto(col("uscc")) | veto(col("branch")))
+    keep = ~(veto(col.city) | veto(col.county) | veto(col.uscc) | veto(col.branch))
+    pa, pb = phone[ii], phone[jj]
+    keep &= ~((col.source[ii] == col.source[jj]) & (pa > 0) & (pb > 0) & (pa != pb))
     ii, jj = ii[keep], jj[keep]
-    ekey, uscc, phone, source = col("ekey"), col("uscc"), col("phone"), col("source")
     ea, eb = ekey[ii], ekey[jj]
     same_employer = ((ea > 0) & (ea == eb)) | ((uscc[ii] > 0) & (uscc[ii] == uscc[jj]))
-    pa, pb = phone[ii], phone[jj]
-    same_phone = (pa > 0) & (pa == pb)
-    both_ekeys = (ea > 0) & (eb > 0)
-    keep = ~((source[ii] == source[jj]) & (pa > 0) & (pb > 0) & ~same_phone)
-    keep &= same_employer | same_phone | both_ekeys
-    ii, jj = ii[keep], jj[keep]
-    ea, eb, same_employer = ea[keep], eb[keep], same_employer[keep]
     other = np.flatnonzero((ea > 0) & (eb > 0) & ~same_employer)
     if len(other):
-        names = [""] * (int(ekey.max()) + 1)
-        for f, c in zip(feats, ekey, strict=True):
-            names[c] = f.ekey or ""
-        ratio = _pairwise(fuzz.ratio, names, names, ea[other], eb[other], workers)
+        ratio = _pairwise(fuzz.ratio, col.ekeys, col.ekeys, ea[other], eb[other], workers)
         keep = np.ones(len(ii), dtype=bool)
         keep[other[ratio < 90.0 - 1e-9]] = False
         ii, jj = ii[keep], jj[keep]
-    title = col("title")
+    title = col.title
     ta, tb = title[ii], title[jj]
     keep = (ta > 0) & (tb > 0)
     ii, jj, ta, tb = ii[keep], jj[keep], ta[keep], tb[keep]
-    if not len(ii):
-        return ii, jj
-    titles = [""] * (int(title.max()) + 1)
-    for f, c in zip(feats, title, strict=True):
-        titles[c] = f.title
     differ = np.flatnonzero(ta != tb)  # equal titles: similarity 1.0
-    ratio = _pairwise(fuzz.ratio, titles, titles, ta[differ], tb[differ], workers)
-    partial = _pairwise(fuzz.partial_ratio, titles, titles, ta[differ], tb[differ], workers)
-    best = np.maximum(ratio / 100.0, partial * 0.95 / 100.0)  # partial only counts for titles of ≥ 2 chars
-    keep = np.ones(len(ii), dtype=bool)
-    keep[differ[best < 0.6 - 1e-9]] = False
-    return ii[keep], jj[keep]
+    if len(differ):
+        ratio = _pairwise(fuzz.ratio, col.titles, col.titles, ta[differ], tb[differ], workers)
+        partial = _pairwise(fuzz.partial_ratio, col.titles, col.titles, ta[differ], tb[differ], workers)
+        best = np.maximum(ratio / 100.0, partial * 0.95 / 100.0)  # partial only counts for titles of ≥ 2 chars
+        keep = np.ones(len(ii), dtype=bool)
+        keep[differ[best < 0.6 - 1e-9]] = False
+        ii, jj = ii[keep], jj[keep]
+    return ii, jj
 
 
-def cluster_bulk(feats: Sequence[Features], workers: int = -1) -> list[str]:
+def cluster_bulk(feats: Sequence[Features], workers: int = -1, chunk: int = 100_000,
+                 stats: dict[str, float] | None = None) -> list[str]:
     """Cluster ids for postings arriving in this order into an empty store, computed in bulk.
 
     The same ids as ``[choose_cluster(MemoryStore(), f) for f in feats]`` (tests check it): candidates
-    come from :func:`candidate_pairs` (the pairs the incremental path would fetch), are screened in bulk
-    (:func:`screen_pairs`), confirmed with :func:`same_job`, and the assignment rule of
-    :func:`choose_cluster` then runs in arrival order over the confirmed pairs. Posting ids must be
-    unique (a first load); otherwise this falls back to the incremental path.
+    are the pairs the incremental path would fetch (:func:`candidate_pairs`), generated ``chunk`` postings
+    at a time, screened in bulk (:func:`screen_pairs`) and confirmed with :func:`same_job`; the assignment
+    rule of :func:`choose_cluster` then runs in arrival order over the confirmed pairs. Posting ids must
+    be unique (a first load); otherwise this falls back to the incremental path. ``stats``, when given,
+    receives pair counts and seconds per stage.
     """
+    import time
+
+    st = stats if stats is not None else {}
+    clock = time.perf_counter()
+
+    def lap(name: str) -> None:
+        nonlocal clock
+        now = time.perf_counter()
+        st[name] = st.get(name, 0.0) + now - clock
+        clock = now
+
     ids = [f.posting_id for f in feats]
     if len(set(ids)) != len(ids):
-        return [choose_cluster(_scratch, f) for _scratch in (MemoryStore(),) for f in feats]
-    ii, jj = screen_pairs(feats, *candidate_pairs(feats), workers=workers)
+        scratch = MemoryStore()
+        return [choose_cluster(scratch, f) for f in feats]
+    buckets, columns = _buckets(feats), _Columns(feats)
+    lap("index_s")
     scored: dict[int, dict[int, float]] = defaultdict(dict)
-    for i, j in zip(ii.tolist(), jj.tolist(), strict=True):
-        s = same_job(feats[i], feats[j])
-        if s > 0.0:
-            scored[i][j] = s
+    for lo in range(0, len(feats), chunk):
+        pairs = buckets.pairs(lo, lo + chunk)
+        st["candidate_pairs"] = st.get("candidate_pairs", 0) + len(pairs)
+        lap("candidates_s")
+        ii, jj = screen_pairs(feats, pairs >> 32, pairs & 0xFFFFFFFF, workers, columns)
+        del pairs
+        st["screened_pairs"] = st.get("screened_pairs", 0) + len(ii)
+        lap("screen_s")
+        for i, j in zip(ii.tolist(), jj.tolist(), strict=True):
+            s = same_job(feats[i], feats[j])
+            if s > 0.0:
+                scored[i][j] = s
+        lap("confirm_s")
     assigned: list[str] = []
     members: dict[str, list[int]] = {}
     born: dict[str, int] = {}
@@ -696,6 +799,7 @@ def cluster_bulk(feats: Sequence[Features], workers: int = -1) -> list[str]:
         members.setdefault(chosen, []).append(i)
         born.setdefault(chosen, len(born))
         assigned.append(chosen)
+    lap("assign_s")
     return assigned
 
 

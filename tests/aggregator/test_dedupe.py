@@ -189,3 +189,92 @@ def test_precision_and_recall_on_the_hand_labelled_1dagong_pairs() -> None:
     assert shipped["precision"] >= 0.85 and shipped["recall"] >= 0.75, figures
     assert shipped["precision"] > figures["lsh_only"]["precision"]
     assert shipped["recall"] > figures["exact"]["recall"]
+
+
+def test_precision_and_recall_on_the_held_out_1dagong_pairs() -> None:
+    ev = _evaluate()
+    postings, pairs = ev.heldout_postings()
+    assert len(pairs) == 77  # 15 same, 62 different (11 unsure pairs left out)
+    shipped = ev.score(ev.STRATEGIES["lsh_fuzz"](postings), pairs)
+    # Measured, far from the target: one company template under several role titles is matched (see the README).
+    assert shipped["precision"] >= 0.45 and shipped["recall"] >= 0.6, shipped
+
+
+# --- fast paths: vectorised MinHash, bulk first load ------------------------------------------------
+
+
+def _bench() -> Any:
+    spec = importlib.util.spec_from_file_location("dedupe_bench", BENCH / "bench.py")
+    assert spec is not None and spec.loader is not None
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+def test_vectorised_signatures_equal_datasketch() -> None:
+    import random
+    import zlib
+
+    import numpy as np
+    from datasketch import MinHash  # type: ignore[import-untyped]
+
+    rng = random.Random(5)
+    alphabet = "ab19中文招聘日结é𠀀ß|"
+    pairs = [("".join(rng.choice(alphabet) for _ in range(rng.randint(0, 5))),
+              "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 50)))) for _ in range(400)]
+    pairs.append(("仓库分拣员", dedupe.clean_text("负责快递分拣，日结；工作地点白云区太和镇")))
+    perms = MinHash(num_perm=dedupe.NUM_PERM, hashfunc=zlib.crc32).permutations
+
+    def reference(title: str, text: str) -> bytes:  # the datasketch path the vectorised one replaced
+        blob = title + "|" + text
+        if len(blob) < dedupe.SHINGLE + 1:
+            return b""
+        m = MinHash(num_perm=dedupe.NUM_PERM, hashfunc=zlib.crc32, permutations=perms, scheme="affine32")
+        m.update_batch({blob[i:i + 3].encode() for i in range(len(blob) - 2)})
+        return np.asarray(m.hashvalues, dtype=np.uint32).tobytes()
+
+    assert dedupe.signatures(pairs, chunk_chars=200) == [reference(t, x) for t, x in pairs]
+    assert dedupe.signature(*pairs[-1]) == reference(*pairs[-1])
+
+
+def _synthetic(n: int) -> tuple[list[dedupe.Features], list[int]]:
+    bench = _bench()
+    recs, origin = bench.generate(n)
+    return bench.to_features(recs), origin
+
+
+def test_bulk_first_load_gives_the_incremental_ids_and_can_go_on_incrementally() -> None:
+    feats, _ = _synthetic(4000)
+    ev = _evaluate()
+    real, _pairs = ev.labelled_postings()
+    feats += [dedupe.features(p) for p in real]
+    one_by_one = list(dedupe.cluster_all(feats).values())
+    assert len(set(one_by_one)) < len(feats) - 300  # there is matching to get right
+    assert dedupe.cluster_bulk(feats) == one_by_one
+    # the bulk result loaded into a store goes on matching one posting at a time, with the same ids
+    half = len(feats) // 2
+    store = dedupe.load_store(feats[:half], dedupe.cluster_bulk(feats[:half]))
+    assert [dedupe.choose_cluster(store, f) for f in feats[half:]] == one_by_one[half:]
+    # ids that repeat (not a first load) fall back to the incremental path
+    again = feats[:50] + feats[:50]
+    scratch = dedupe.MemoryStore()
+    assert dedupe.cluster_bulk(again) == [dedupe.choose_cluster(scratch, f) for f in again]
+
+
+def test_the_bulk_screen_never_drops_a_pair_same_job_accepts() -> None:
+    feats, _ = _synthetic(3000)
+    ii, jj = dedupe.candidate_pairs(feats)
+    si, sj = dedupe.screen_pairs(feats, ii, jj)
+    kept = set(zip(si.tolist(), sj.tolist(), strict=True))
+    accepted = {(i, j) for i, j in zip(ii.tolist(), jj.tolist(), strict=True)
+                if dedupe.same_job(feats[i], feats[j]) > 0}
+    assert accepted and accepted <= kept
+    assert len(kept) < len(ii) / 5  # and it does screen
+    # candidates are exactly what the store would fetch
+    store = dedupe.MemoryStore()
+    index = {f.posting_id: k for k, f in enumerate(feats)}
+    expected = set()
+    for k, f in enumerate(feats):
+        expected |= {(k, index[o.posting_id]) for o, _ in store.candidates(f)}
+        store.put(f, f.posting_id)
+    assert set(zip(ii.tolist(), jj.tolist(), strict=True)) == expected
