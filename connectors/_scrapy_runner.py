@@ -7,7 +7,15 @@ spec to stdin; the child writes NDJSON messages to stdout, one per line, flushed
 - ``{"t": "item", "url": …, "data": {…}}``   one record (selector texts, or one JSON-LD JobPosting);
 - ``{"t": "reject", "url": …, "code": …, "reason": …, "raw": …}``   a page that could not be read;
 - ``{"t": "skip", "url": …, "reason": …}``   a detail page the run may leave out (robots.txt, gone);
-- ``{"t": "end", "requests": n, "pages": n, "errors": [{"url", "message", "transient"}]}``   last line.
+- ``{"t": "end", "requests": n, "pages": n, "errors": [{"url", "message", "transient"}], "cursor": {…} | null,
+  "listed": n, "unchanged": n}``   last line.
+
+Incremental crawls: with ``item_links`` every detail link on a list page is keyed (the native id from the
+URL, else the URL's path and query) and fingerprinted (the text of ``item_updated`` inside its list
+``item``, else ""). ``spec["known"]`` is the previous cursor's key → fingerprint map; given it, only detail
+pages whose key is new, or whose fingerprint changed (``item_updated`` set), are requested. The ``end``
+line's ``cursor`` maps every key listed this run to its fingerprint, except detail pages that had to be
+fetched and were not read (left out as robots-forbidden or gone), so they are tried again next time.
 
 No ``end`` line means the child died: the parent turns that into a HarvestError. Anything else the
 child (or a library) prints goes to stderr, never into the protocol.
@@ -16,6 +24,7 @@ child (or a library) prints goes to stderr, never into the protocol.
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import json
 import os
 import re
@@ -209,7 +218,45 @@ class RetryAfterMiddleware:
         return retry
 
 
-def make_spider(spec: dict[str, Any], emit: Callable[[dict[str, Any]], None], errors: list[dict[str, Any]]) -> type:
+def fingerprint(text: str) -> str:
+    """A list row's change marker as stored in the cursor: short texts as they are, long ones hashed."""
+    return text if len(text) <= 40 else "sha1:" + hashlib.sha1(text.encode("utf-8")).hexdigest()[:20]
+
+
+def item_key(url: str, pattern: re.Pattern[str] | None) -> str:
+    """What identifies one detail page across runs: the id the URL carries, else its path and query
+    (without scheme and host, so a site moving to another host:port is not all new)."""
+    from urllib.parse import urlsplit
+
+    if pattern is not None and (m := pattern.search(url)):
+        return m.group(1) if m.groups() else m.group(0)
+    parts = urlsplit(url)
+    return parts.path + (f"?{parts.query}" if parts.query else "")
+
+
+def list_entries(response: Any, spec: dict[str, Any]) -> list[tuple[str, str]]:
+    """(detail URL, fingerprint) of every detail link on a list page."""
+    if not spec.get("item"):
+        return [(response.urljoin(href), "") for href in links(response, spec["item_links"])]
+    out: list[tuple[str, str]] = []
+    for node in select(response, spec["item"]):
+        marker = " ".join(texts(node, spec["item_updated"])) if spec.get("item_updated") else ""
+        out.extend((response.urljoin(href), fingerprint(marker)) for href in links(node, spec["item_links"]))
+    return out
+
+
+def key_pattern(spec: dict[str, Any]) -> re.Pattern[str] | None:
+    """The id regex of the detail URL: ``native_id_from_url``, else a ``url:REGEX`` native_id mapping."""
+    if spec.get("native_id_from_url"):
+        return re.compile(spec["native_id_from_url"])
+    mapped = (spec.get("selectors") or {}).get("native_id") or ""
+    if mapped.startswith("url:") and len(mapped) > 4:
+        return re.compile(mapped[4:])
+    return None
+
+
+def make_spider(spec: dict[str, Any], emit: Callable[[dict[str, Any]], None], errors: list[dict[str, Any]],
+                cursor: dict[str, str] | None = None, counts: dict[str, int] | None = None) -> type:
     import scrapy
     from scrapy.exceptions import IgnoreRequest
     from scrapy.spidermiddlewares.httperror import HttpError
@@ -225,6 +272,11 @@ def make_spider(spec: dict[str, Any], emit: Callable[[dict[str, Any]], None], er
     network = (ConnectError, ConnectionLost, DNSLookupError, TCPTimedOutError, TimeoutError, ResponseFailed,
                ResponseNeverReceived)
     id_pattern = re.compile(spec["native_id_from_url"]) if spec.get("native_id_from_url") else None
+    keys = key_pattern(spec)
+    known: dict[str, str] | None = spec.get("known")
+    compare = bool(spec.get("item_updated"))
+    seen: dict[str, str] = cursor if cursor is not None else {}
+    tally: dict[str, int] = counts if counts is not None else {}
 
     class LingongSpider(scrapy.Spider):
         name = "lingong"
@@ -240,9 +292,15 @@ def make_spider(spec: dict[str, Any], emit: Callable[[dict[str, Any]], None], er
         def parse_list(self, response: Any) -> Iterator[Any]:
             response = fix_encoding(response, spec.get("encoding"))
             if spec.get("item_links"):
-                for href in links(response, spec["item_links"]):
-                    yield response.follow(href, callback=self.parse_detail, errback=self.failed,
-                                          meta={"kind": "detail"})
+                for url, fp in list_entries(response, spec):
+                    key = item_key(url, keys)
+                    tally["listed"] = tally.get("listed", 0) + 1
+                    if known is not None and key in known and (not compare or known[key] == fp):
+                        seen.setdefault(key, fp)  # unchanged since the last complete run: not requested
+                        tally["unchanged"] = tally.get("unchanged", 0) + 1
+                        continue
+                    yield response.follow(url, callback=self.parse_detail, errback=self.failed,
+                                          meta={"kind": "detail", "key": key, "fp": fp})
             else:  # everything is on the list pages themselves (jsonld only)
                 self.extract(response)
             if spec.get("next_page") and self.list_pages < int(spec["max_pages"]):
@@ -250,6 +308,8 @@ def make_spider(spec: dict[str, Any], emit: Callable[[dict[str, Any]], None], er
                     yield self.list_request(response.urljoin(href))
 
         def parse_detail(self, response: Any) -> None:
+            if "key" in response.meta:
+                seen[response.meta["key"]] = response.meta["fp"]
             self.extract(fix_encoding(response, spec.get("encoding")))
 
         def extract(self, response: Any) -> None:
@@ -308,15 +368,18 @@ def run(spec: dict[str, Any], out: TextIO) -> None:
         out.flush()
 
     errors: list[dict[str, Any]] = []
+    cursor: dict[str, str] = {}
+    counts: dict[str, int] = {}
     started = time.monotonic()
     process = CrawlerProcess(build_settings(spec))
-    crawler = process.create_crawler(make_spider(spec, emit, errors))
+    crawler = process.create_crawler(make_spider(spec, emit, errors, cursor, counts))
     process.crawl(crawler)
     process.start(install_signal_handlers=False)
     stats = crawler.stats.get_stats() if crawler.stats else {}
     emit({"t": "end", "requests": int(stats.get("downloader/request_count", 0)),
           "pages": int(stats.get("response_received_count", 0)), "seconds": round(time.monotonic() - started, 3),
-          "errors": errors})
+          "errors": errors, "cursor": cursor if spec.get("item_links") else None,
+          "listed": counts.get("listed", 0), "unchanged": counts.get("unchanged", 0)})
 
 
 def main() -> None:

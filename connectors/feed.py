@@ -19,6 +19,12 @@ read whole. A malformed line or record (bad JSON, wrong column count) becomes a 
 the rest of the feed goes on. XML is parsed with defusedxml: a document that declares entities (XXE,
 billion laughs) or fetches external resources fails the run before anything is expanded. A URL goes
 through the polite client (robots.txt, per-host limits, retries).
+
+Incremental (``incremental = True``, URL feeds only): a run over HTTP leaves ``next_cursor = {"etag": …,
+"last_modified": …}`` from the response's ``ETag`` / ``Last-Modified``. An incremental run sends them
+back as ``If-None-Match`` / ``If-Modified-Since``; a ``304 Not Modified`` yields no records and is a
+complete run (the cursor stays). A ``200`` is read in full, as on a full run (an incremental run never
+closes anything, so what left the feed is closed by the next full run). Full runs send no validators.
 """
 
 from __future__ import annotations
@@ -126,9 +132,12 @@ class FeedConnector(Connector):
 
     Options = FeedOptions
     options: FeedOptions
+    #: URL feeds: conditional GET with the last complete run's ETag / Last-Modified
+    incremental = True
 
     @contextmanager
-    def _open(self) -> Iterator[tuple[Iterator[bytes], str]]:
+    def _open(self, cursor: dict[str, Any] | None = None) -> Iterator[tuple[Iterator[bytes], str] | None]:
+        """The feed's bytes and where they come from; None when the server answers 304 to ``cursor``."""
         opts = self.options
         if opts.path is not None:
             path = Path(opts.path)
@@ -142,16 +151,30 @@ class FeedConnector(Connector):
                 yield iter(lambda: fh.read(_CHUNK), b""), str(path)
             return
         assert opts.url is not None
+        headers = conditional_headers(cursor)
         try:
-            with self.polite.stream("GET", opts.url) as response:
+            with self.polite.stream("GET", opts.url, headers=headers) as response:
+                if response.status_code == 304:
+                    if not headers:
+                        raise HarvestError(f"GET {opts.url} -> HTTP 304 to a request that was not conditional")
+                    self.next_cursor = cursor  # not modified since the last complete run
+                    yield None
+                    return
                 raise_for_status(response)
+                validators = {"etag": response.headers.get("ETag"),
+                              "last_modified": response.headers.get("Last-Modified")}
+                self.next_cursor = validators if any(validators.values()) else None
                 yield _guard(response.iter_bytes(_CHUNK), opts.url), opts.url
         except httpx.TransportError as exc:
             raise transport_error(exc, opts.url) from exc
 
     def harvest(self, cursor: dict[str, Any] | None) -> Iterator[HarvestItem]:
         fmt = self.options.format
-        with self._open() as (chunks, where):
+        self.next_cursor = None
+        with self._open(cursor) as opened:
+            if opened is None:
+                return
+            chunks, where = opened
             if fmt == "xlsx":
                 yield from self._xlsx(chunks, where)
             elif fmt == "xml":
@@ -407,6 +430,17 @@ def _cell_text(value: Any) -> str:
     if isinstance(value, date | time):
         return value.isoformat()
     return str(value).strip()
+
+
+def conditional_headers(cursor: dict[str, Any] | None) -> dict[str, str]:
+    """``If-None-Match`` / ``If-Modified-Since`` from a feed cursor (nothing for no cursor)."""
+    headers: dict[str, str] = {}
+    if cursor:
+        if isinstance(cursor.get("etag"), str) and cursor["etag"]:
+            headers["If-None-Match"] = cursor["etag"]
+        if isinstance(cursor.get("last_modified"), str) and cursor["last_modified"]:
+            headers["If-Modified-Since"] = cursor["last_modified"]
+    return headers
 
 
 def _guard(chunks: Iterator[bytes], url: str) -> Iterator[bytes]:

@@ -4,6 +4,8 @@ Options (see ``docs/connector-options.md``)::
 
     start_url: "${LINGONG_SANDBOX_URL}/county/xinjian/zpxx/list_1.html"
     item_links: "css:ul.job-list a.title::attr(href)"    # detail links on a list page
+    item: "css:ul.job-list > li"                          # optional: one list row (item_links and
+    item_updated: "css:em::text"                          #   item_updated are then relative to it)
     next_page: "css:div.pager a.next::attr(href)"        # optional: the next list page
     max_pages: 1000                                       # list pages at most
     encoding: null                                        # force one; else declared-if-valid, else guessed
@@ -23,6 +25,13 @@ restart, and a child can be crawled again and again by one scheduler. Records st
 finds them. A run is complete only when every list page and every detail page was read (a detail page
 that robots.txt forbids or that is gone, 404/410, is left out); otherwise the run fails after yielding
 what it has, so nothing is closed and the cursor stays.
+
+Incremental runs (``incremental = True``): every run leaves ``next_cursor = {"v": 1, "items": {key:
+fingerprint}}`` for the detail links its list pages showed (key: the native id from the URL, else the
+URL's path and query; fingerprint: the text ``item_updated`` finds in the link's list ``item``, else "").
+Given that cursor, a run still walks every list page but requests only the detail pages that are new or
+whose fingerprint changed. Without ``item_updated`` only new ones are fetched: changes to a posting
+already seen wait for the next full run. Full runs ignore the cursor and fetch everything, as before.
 """
 
 from __future__ import annotations
@@ -39,7 +48,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 
 from aggregator.errors import HarvestError, TransientHarvestError
 from aggregator.schema import RejectedRecord
@@ -73,6 +82,8 @@ class CrawlOptions(ConnectorOptions):
 
     start_url: str
     item_links: str | None = None
+    item: str | None = None
+    item_updated: str | None = None
     next_page: str | None = None
     max_pages: int = Field(default=1000, ge=1)
     encoding: str | None = None
@@ -85,10 +96,18 @@ class CrawlOptions(ConnectorOptions):
             raise ValueError(f"must start with http:// or https://, got {v!r}")
         return v
 
-    @field_validator("item_links", "next_page")
+    @field_validator("item_links", "next_page", "item", "item_updated")
     @classmethod
     def _selector(cls, v: str | None) -> str | None:
         return None if v is None else check_selector(v)
+
+    @model_validator(mode="after")
+    def _item_rows(self) -> CrawlOptions:
+        if self.item is not None and self.item_links is None:
+            raise ValueError("item needs item_links (the detail link inside each item)")
+        if self.item_updated is not None and self.item is None:
+            raise ValueError("item_updated is relative to each list row: declare the row with item")
+        return self
 
     @field_validator("native_id_from_url")
     @classmethod
@@ -135,6 +154,8 @@ class CrawlConnector(Connector):
 
     options: CrawlOptions
     mode = "selectors"
+    #: a cursor of list-row fingerprints: an incremental run fetches only new or changed detail pages
+    incremental = True
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -144,10 +165,11 @@ class CrawlConnector(Connector):
         self.crawl_stats: dict[str, Any] = {}
         self._active: Generator[HarvestItem, None, None] | None = None
 
-    def _spec(self) -> dict[str, Any]:
+    def _spec(self, known: dict[str, str] | None = None) -> dict[str, Any]:
         opts = self.options
         return {
-            "mode": self.mode, "start_url": opts.start_url, "item_links": opts.item_links,
+            "mode": self.mode, "start_url": opts.start_url, "item_links": opts.item_links, "item": opts.item,
+            "item_updated": opts.item_updated, "known": known,
             "next_page": opts.next_page, "max_pages": opts.max_pages, "encoding": opts.encoding,
             "native_id_from_url": opts.native_id_from_url, "selectors": self._selectors(),
             "http": opts.http.model_dump(), "user_agent": self.user_agent,
@@ -157,13 +179,14 @@ class CrawlConnector(Connector):
         return {}
 
     def harvest(self, cursor: dict[str, Any] | None) -> Iterator[HarvestItem]:
-        crawl = self._locked_crawl()
+        self.next_cursor = None
+        crawl = self._locked_crawl(known_items(cursor) if self.options.item_links else None)
         self._active = crawl
         return crawl
 
-    def _locked_crawl(self) -> Generator[HarvestItem, None, None]:
+    def _locked_crawl(self, known: dict[str, str] | None) -> Generator[HarvestItem, None, None]:
         with _crawl_lock(self.options.start_url):
-            yield from self._crawl()
+            yield from self._crawl(known)
 
     def close(self) -> None:
         """Stop a crawl the caller abandoned (its child is killed, the host's crawl lock released)."""
@@ -172,7 +195,7 @@ class CrawlConnector(Connector):
             self._active = None
         super().close()
 
-    def _crawl(self) -> Iterator[HarvestItem]:
+    def _crawl(self, known: dict[str, str] | None = None) -> Iterator[HarvestItem]:
         env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(_PROJECT_ROOT),
                                                                           os.environ.get("PYTHONPATH")]))}
         env.pop("SCRAPY_SETTINGS_MODULE", None)
@@ -186,7 +209,7 @@ class CrawlConnector(Connector):
         end: dict[str, Any] | None = None
         skipped = 0
         try:
-            child.stdin.write(json.dumps(self._spec(), ensure_ascii=False).encode("utf-8"))
+            child.stdin.write(json.dumps(self._spec(known), ensure_ascii=False).encode("utf-8"))
             child.stdin.close()
             for line in child.stdout:
                 message = json.loads(line)
@@ -215,8 +238,11 @@ class CrawlConnector(Connector):
                                + (f": {tail}" if tail else ""))
         self.count_requests(int(end.get("requests", 0)))
         self.crawl_stats = {"pages": end.get("pages", 0), "seconds": end.get("seconds"), "skipped": skipped,
-                            "requests": end.get("requests", 0)}
+                            "requests": end.get("requests", 0), "listed": end.get("listed", 0),
+                            "unchanged": end.get("unchanged", 0), "incremental": known is not None}
         errors = end.get("errors") or []
+        if not errors and isinstance(end.get("cursor"), dict):
+            self.next_cursor = {"v": CURSOR_VERSION, "items": end["cursor"]}
         if errors:
             first = errors[0]
             msg = (f"{len(errors)} page(s) could not be read, the run is incomplete; first: "
@@ -224,6 +250,16 @@ class CrawlConnector(Connector):
             if all(e.get("transient") for e in errors):
                 raise TransientHarvestError(msg)
             raise HarvestError(msg)
+
+
+CURSOR_VERSION = 1
+
+
+def known_items(cursor: dict[str, Any] | None) -> dict[str, str] | None:
+    """The key → fingerprint map of a saved crawl cursor; None (a full walk) for no or a foreign cursor."""
+    if not cursor or cursor.get("v") != CURSOR_VERSION or not isinstance(cursor.get("items"), dict):
+        return None
+    return {str(k): str(v) for k, v in cursor["items"].items()}
 
 
 def _drain(stream: Any, tail: deque[str]) -> None:

@@ -1,8 +1,11 @@
 """``jsonld``: sites whose pages embed schema.org ``JobPosting`` as JSON-LD.
 
-Options: those of ``html`` (``start_url``, ``item_links``, ``next_page``, ``max_pages``, ``encoding``,
-``native_id_from_url``, ``http``) except that ``item_links`` is optional: without it the JobPostings
-are read from the list pages themselves (a listing that embeds one block per posting).
+Options: those of ``html`` (``start_url``, ``item_links``, ``item``, ``item_updated``, ``next_page``,
+``max_pages``, ``encoding``, ``native_id_from_url``, ``http``) except that ``item_links`` is optional:
+without it the JobPostings are read from the list pages themselves (a listing that embeds one block per
+posting). Incremental runs work as for ``html``: with ``item_links`` only new detail pages, or (with
+``item_updated``) those whose list marker changed, are requested; without ``item_links`` every list page
+is read and everything yielded.
 
 It crawls with the same Scrapy child process as ``html``: a JSON-LD site is an HTML site whose detail
 pages carry the data in a ``<script type="application/ld+json">``, so robots.txt, encodings, pagination

@@ -250,7 +250,9 @@ class DongguanJobSite(Site):
                 return not_found()
             cards = "\n".join(
                 f'<div class="card"><a class="job-card" href="/job/{r.native_id}">{esc(r.title)}</a>'
-                f'<p class="meta">{esc(r.employer)} · {esc(r.salary)}</p></div>' for r in items)
+                f'<p class="meta">{esc(r.employer)} · {esc(r.salary)}</p>'
+                f'<time class="updated" datetime="{r.updated_at:%Y-%m-%dT%H:%M}">{r.updated_at:%m-%d}</time></div>'
+                for r in items)
             nxt = f'<a rel="next" class="next" href="/jobs?page={page + 1}">下一页 &raquo;</a>' if page < pages else ""
             return self._page("莞工零工网 - 最新零工", f'<section class="jobs">\n{cards}\n</section>\n'
                               f'<nav class="pagination">{nxt}</nav>', "")

@@ -77,7 +77,8 @@ def _inputs(kind: str, jobs: list[dict[str, str]], *, since: str | None) -> list
                  for j in jobs]
         return [_ROBOTS, _page("/export/jobs.csv", ("\r\n".join(rows) + "\r\n").encode(), "text/csv; charset=utf-8")]
     if kind == "html":
-        links = "".join(f'<li><a class="title" href="job_{j["id"]}.html">{j["title"]}</a></li>' for j in jobs)
+        links = "".join(f'<li><a class="title" href="job_{j["id"]}.html">{j["title"]}</a>'
+                        f'<span class="updated">{j["updated"]}</span></li>' for j in jobs)
         pages = [_ROBOTS, _page("/jobs/list_1.html", _html(f'<ul class="job-list">{links}</ul>', "招聘信息"))]
         for j in jobs:
             body = (f'<h1 class="job-title">{j["title"]}</h1><table class="job-info">'
@@ -86,7 +87,8 @@ def _inputs(kind: str, jobs: list[dict[str, str]], *, since: str | None) -> list
                     f'<tr><th>发布</th><td>{j["date"]}</td></tr></table>')
             pages.append(_page(f"/jobs/job_{j['id']}.html", _html(body, j["title"])))
         return pages
-    cards = "".join(f'<a class="job-card" href="/job/{j["id"]}">{j["title"]}</a>' for j in jobs)
+    cards = "".join(f'<div class="card"><a class="job-card" href="/job/{j["id"]}">{j["title"]}</a>'
+                    f'<time class="updated">{j["updated"]}</time></div>' for j in jobs)
     pages = [_ROBOTS, _page("/jobs", _html(cards, "招聘"))]
     for j in jobs:
         ld = {"@context": "https://schema.org", "@type": "JobPosting", "title": j["title"], "datePosted": j["date"],
@@ -116,14 +118,18 @@ def _options(kind: str, env: str) -> tuple[str, str]:
     if kind == "html":
         row = "\"xpath://table[@class='job-info']//th[.='{}']/following-sibling::td[1]//text()\""
         return (f'''  start_url: "${{{env}}}/jobs/list_1.html"
-  item_links: "css:ul.job-list a.title::attr(href)"
+  item: "css:ul.job-list li"                  # one list row
+  item_links: "css:a.title::attr(href)"       # inside the row
+  item_updated: "css:span.updated::text"      # changes when the posting changes: incremental runs skip the rest
   http: {{delay: 0.1, concurrency: 2}}''',
                 "\n  native_id: \"url:job_(\\\\d+)\\\\.html\"\n  url: url\n  title: \"css:h1.job-title::text\"\n"
                 f"  employer: {row.format('用工单位')}\n  salary: {row.format('薪资')}\n"
                 f"  address: {row.format('地址')}\n  phone: {row.format('电话')}\n"
                 f"  posted_at: {row.format('发布')}")
     return (f'''  start_url: "${{{env}}}/jobs"
+  item: "css:div.card"
   item_links: "css:a.job-card::attr(href)"
+  item_updated: "css:time.updated::text"
   native_id_from_url: "/job/(\\\\d+)"
   http: {{delay: 0.1, concurrency: 2}}''', "{native_id: auto, title: auto}   # the schema.org mapping is built in")
 

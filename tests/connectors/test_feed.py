@@ -138,3 +138,74 @@ def test_http_errors_are_classified(feed_server: Any, tmp_path: Path) -> None:
 def test_options_are_validated(options: dict[str, Any], message: str) -> None:
     with pytest.raises(ValidationError, match=message):
         FeedOptions.model_validate(options)
+
+
+def test_an_incremental_run_is_a_conditional_get_and_304_yields_nothing(tmp_path: Path) -> None:
+    from tests.connectors._site import Hit, Reply, Site
+
+    state = {"body": _csv_bytes(ROWS, "utf-8"), "etag": '"v1"', "modified": "Fri, 20 Nov 2026 08:00:00 GMT"}
+
+    def feed(hit: Hit) -> Reply:
+        headers = {"ETag": state["etag"], "Last-Modified": state["modified"], "Content-Type": "text/csv"}
+        if hit.headers.get("If-None-Match") == state["etag"]:
+            return Reply(304, b"", headers)
+        return Reply(200, bytes(state["body"]), headers)
+
+    with Site() as site:
+        site.routes["/jobs.csv"] = feed
+        options = {"url": site.url + "/jobs.csv", "format": "csv", "http": {"delay": 0}}
+        full = _connector(tmp_path, options)
+        assert full.incremental
+        assert len(_records(full)) == 2
+        cursor = full.next_cursor
+        assert cursor == {"etag": '"v1"', "last_modified": "Fri, 20 Nov 2026 08:00:00 GMT"}
+        first = site.hits[-1]
+        assert "If-None-Match" not in first.headers and "If-Modified-Since" not in first.headers
+        # unchanged: 304, no records, a complete run that keeps the cursor
+        unchanged = _connector(tmp_path, options)
+        try:
+            assert list(unchanged.harvest(cursor)) == []
+        finally:
+            unchanged.close()
+        conditional = site.hits[-1]
+        assert conditional.headers["If-None-Match"] == '"v1"'
+        assert conditional.headers["If-Modified-Since"] == "Fri, 20 Nov 2026 08:00:00 GMT"
+        assert unchanged.next_cursor == cursor
+        # changed: 200, the whole feed, the new validators
+        state.update(body=_csv_bytes(ROWS[:1], "utf-8"), etag='"v2"')
+        changed = _connector(tmp_path, options)
+        try:
+            assert [r.native_id for r in changed.harvest(cursor) if isinstance(r, RawPosting)] == ["A1"]
+        finally:
+            changed.close()
+        assert changed.next_cursor is not None and changed.next_cursor["etag"] == '"v2"'
+        # a 304 to a request that was not conditional is a broken server, never an empty feed
+        site.routes["/jobs.csv"] = Reply(304, b"")
+        with pytest.raises(HarvestError, match="not conditional"):
+            _records(_connector(tmp_path, options))
+
+
+def test_through_the_pipeline_a_304_is_a_complete_incremental_run(open_app: Any, sources_dir: Any,
+                                                                   tmp_path: Path) -> None:
+    from tests.conftest import write_source
+    from tests.connectors._site import Hit, Reply, Site
+
+    def feed(hit: Hit) -> Reply:
+        if hit.headers.get("If-None-Match") == '"same"':
+            return Reply(304, b"", {"ETag": '"same"'})
+        return Reply(200, _csv_bytes(ROWS, "utf-8"), {"ETag": '"same"', "Content-Type": "text/csv"})
+
+    with Site() as site:
+        site.routes["/jobs.csv"] = feed
+        write_source(sources_dir, "feed_test", connector="feed", region="440100", mapping=CSV_MAPPING,
+                     options={"url": site.url + "/jobs.csv", "format": "csv", "http": {"delay": 0}})
+        app = open_app()
+        source = app.select(["feed_test"])[0]
+        first = app.harvest(source)[0]
+        assert (first.status, first.new) == ("ok", 2)
+        assert app.catalog.get_cursor("feed_test") == {"etag": '"same"', "last_modified": None}
+        inc = app.harvest(source, full=False)[0]
+        assert (inc.status, inc.fetched, inc.closed) == ("ok", 0, 0)
+        assert site.hits[-1].headers.get("If-None-Match") == '"same"'
+        assert app.catalog.get_cursor("feed_test") == {"etag": '"same"', "last_modified": None}
+        assert sum(1 for p in app.catalog.iter_postings() if p.source_id == "feed_test") == 2

@@ -223,3 +223,141 @@ def test_closing_an_abandoned_harvest_stops_the_crawler(site: Site) -> None:
     conn.close()  # the pipeline always closes the connector, also when it stops reading early
     assert child.poll() is not None and conn.child is None
     assert len(site.hits) < 1 + 3 + 15
+
+
+# --- incremental crawls -------------------------------------------------------------------------------------
+
+ROWS = {"item": "css:ul.job-list > li", "item_links": "css:a.title::attr(href)", "item_updated": "css:span.date::text"}
+
+
+def _detail_hits(site: Site) -> list[str]:
+    return sorted(p for p in site.paths() if "/job_" in p)
+
+
+def _change_day(site: Site) -> None:
+    """Job 101 is updated (its row's date moves on), job 203 is new on page 2, job 200 is withdrawn."""
+    page1 = site.routes["/zpxx/list_1.html"]
+    page2 = site.routes["/zpxx/list_2.html"]
+    assert isinstance(page1, Reply) and isinstance(page2, Reply)
+    page1.body = page1.body.replace(b'<span class="date">2026-11-21</span>', b'<span class="date">2026-11-29</span>')
+    job101 = site.routes["/zpxx/job_101.html"]
+    assert isinstance(job101, Reply)
+    job101.body = job101.body.replace(b"200</em>", b"260</em>")
+    new_row = '<li><a class="title" href="job_203.html">装卸工203号</a><span class="date">2026-11-29</span></li>'
+    page2.body = (page2.body.replace(b'<li><a class="title" href="job_200.html" target="_blank">', b"<li hidden><a>")
+                  .replace(b"</ul>", new_row.encode() + b"</ul>"))
+    site.routes["/zpxx/job_203.html"] = site.routes["/zpxx/job_202.html"]
+    del site.routes["/zpxx/job_200.html"]
+
+
+def test_an_incremental_crawl_requests_only_new_and_changed_detail_pages(site: Site) -> None:
+    county_site(site, encoding="utf-8", declare=True, pages=2, per_page=3)
+    full = _connector(site, **ROWS)
+    assert full.incremental
+    assert len(_run(full)) == 6
+    assert full.next_cursor == {"v": 1, "items": {"100": "2026-11-20", "101": "2026-11-21", "102": "2026-11-22",
+                                                  "200": "2026-11-20", "201": "2026-11-21", "202": "2026-11-22"}}
+    _change_day(site)
+    site.hits.clear()
+    inc = _connector(site, **ROWS)
+    try:
+        recs = list(inc.harvest(full.next_cursor))
+    finally:
+        inc.close()
+    assert sorted(r.native_id for r in recs if isinstance(r, RawPosting)) == ["101", "203"]
+    assert next(r for r in recs if isinstance(r, RawPosting) and r.native_id == "101").fields["salary"] == \
+        "薪资： 260 元/天"
+    assert _detail_hits(site) == ["/zpxx/job_101.html", "/zpxx/job_203.html"]
+    assert inc.requests == len(site.hits) == 1 + 2 + 2  # robots.txt, both list pages, two detail pages
+    assert inc.crawl_stats["unchanged"] == 4
+    # the new cursor: 101's new marker, 203 added, 200 (no longer listed) gone
+    assert inc.next_cursor == {"v": 1, "items": {"100": "2026-11-20", "101": "2026-11-29", "102": "2026-11-22",
+                                                 "201": "2026-11-21", "202": "2026-11-22", "203": "2026-11-29"}}
+    # nothing changed since: an incremental run reads the list pages only
+    site.hits.clear()
+    again = _connector(site, **ROWS)
+    try:
+        assert list(again.harvest(inc.next_cursor)) == []
+    finally:
+        again.close()
+    assert _detail_hits(site) == [] and again.next_cursor == inc.next_cursor
+    # a full run ignores the cursor: every detail page again
+    site.hits.clear()
+    assert len(_run(_connector(site, **ROWS))) == 6 and len(_detail_hits(site)) == 6
+
+
+def test_without_item_updated_an_incremental_crawl_fetches_only_new_detail_pages(site: Site) -> None:
+    county_site(site, encoding="utf-8", declare=True, pages=2, per_page=3)
+    full = _connector(site)  # item_links alone, as before: no list rows, no change markers
+    assert len(_run(full)) == 6
+    assert full.next_cursor is not None and set(full.next_cursor["items"].values()) == {""}
+    _change_day(site)
+    site.hits.clear()
+    inc = _connector(site)
+    try:
+        recs = list(inc.harvest(full.next_cursor))
+    finally:
+        inc.close()
+    # the trade-off: job 101 changed but is not refetched (a full run will see it); 203 is new
+    assert [r.native_id for r in recs if isinstance(r, RawPosting)] == ["203"]
+    assert _detail_hits(site) == ["/zpxx/job_203.html"]
+
+
+def test_a_foreign_or_missing_cursor_walks_everything(site: Site) -> None:
+    county_site(site, encoding="utf-8", declare=True, pages=1, per_page=3)
+    for cursor in (None, {"field": "updatedAt", "value": "x"}, {"v": 99, "items": {}}):
+        site.hits.clear()
+        conn = _connector(site, **ROWS)
+        try:
+            assert len(list(conn.harvest(cursor))) == 3
+        finally:
+            conn.close()
+        assert len(_detail_hits(site)) == 3
+
+
+def test_item_options_are_checked() -> None:
+    from pydantic import ValidationError
+
+    with pytest.raises(ValidationError, match="declare the row with item"):
+        HtmlOptions.model_validate({"start_url": "http://x/", "item_links": "css:a::attr(href)",
+                                    "item_updated": "css:span.date::text"})
+    with pytest.raises(ValidationError, match="css: or xpath:"):
+        HtmlOptions.model_validate({"start_url": "http://x/", "item_links": "css:a::attr(href)", "item": "li"})
+
+
+def test_through_the_pipeline_a_failed_incremental_run_keeps_the_old_cursor(
+        site: Site, open_app: Any, sources_dir: Any) -> None:
+    from tests.conftest import write_source
+
+    county_site(site, encoding="gbk", declare=True, pages=2, per_page=3)
+    write_source(sources_dir, "county_test", connector="html", region="361104", mapping=MAPPING, options={
+        "start_url": site.url + "/zpxx/list_1.html", **ROWS, "next_page": "css:div.pager a.next::attr(href)",
+        "native_id_from_url": r"job_(\d+)\.html", "http": {"delay": 0, "retries": 0}})
+    app = open_app()
+    source = app.select(["county_test"])[0]
+    first = app.harvest(source)[0]
+    assert (first.status, first.new) == ("ok", 6)
+    saved = app.catalog.get_cursor("county_test")
+    assert saved is not None and len(saved["items"]) == 6
+    # A day later job 101 changed and 203 is new, but list page 2 fails: the run fails (its last,
+    # partial batch is not stored), nothing is closed and the cursor stays the full run's.
+    _change_day(site)
+    page2 = site.routes["/zpxx/list_2.html"]
+    site.routes["/zpxx/list_2.html"] = Reply(502, b"bad gateway")
+    site.hits.clear()
+    broken = app.harvest(source, full=False)[0]
+    assert (broken.status, broken.closed) == ("failed", 0)
+    assert _detail_hits(site) == ["/zpxx/job_101.html"]
+    assert app.catalog.get_cursor("county_test") == saved
+    # The site is back: the next incremental run starts from the old cursor, so it asks for 101 again
+    # (the old cursor still has its old marker) and for 203, and for nothing else; it closes nothing.
+    site.routes["/zpxx/list_2.html"] = page2
+    site.hits.clear()
+    done = app.harvest(source, full=False)[0]
+    assert (done.status, done.new, done.updated, done.closed) == ("ok", 1, 1, 0)
+    assert _detail_hits(site) == ["/zpxx/job_101.html", "/zpxx/job_203.html"]
+    cursor = app.catalog.get_cursor("county_test")
+    assert cursor is not None and cursor["items"]["101"] == "2026-11-29" and "200" not in cursor["items"]
+    # only a complete full run closes the withdrawn job 200
+    full = app.harvest(source)[0]
+    assert (full.status, full.closed) == ("ok", 1)

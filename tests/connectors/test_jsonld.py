@@ -132,3 +132,30 @@ def test_postings_embedded_in_list_pages(site: Site) -> None:
         {"@type": "ListItem", "item": p} for p in items]}, ensure_ascii=False)).encode())
     recs = list(_connector(site).harvest(None))
     assert [r.native_id for r in recs if isinstance(r, RawPosting)] == ["L0", "L1", "L2"]
+
+
+def test_an_incremental_crawl_fetches_only_cards_whose_marker_changed(site: Site) -> None:
+    def card(k: int, updated: str) -> str:
+        return (f'<div class="card"><a class="job-card" href="/job/{k}">{k}</a>'
+                f'<time class="updated" datetime="{updated}">{updated[5:10]}</time></div>')
+
+    def listing(updated: dict[int, str]) -> None:
+        site.routes["/jobs/"] = Reply(body="".join(card(k, u) for k, u in updated.items()).encode())
+
+    for k in (1, 2, 3):
+        site.routes[f"/job/{k}"] = Reply(body=_page(json.dumps({**POSTING, "identifier": f"D{k}"})).encode())
+    listing({1: "2026-11-20T08:00", 2: "2026-11-20T09:00", 3: "2026-11-19T10:00"})
+    rows = {"item": "css:div.card", "item_links": "css:a.job-card::attr(href)",
+            "item_updated": "css:time.updated::attr(datetime)", "native_id_from_url": r"/job/(\d+)"}
+    full = _connector(site, **rows)
+    assert len(list(full.harvest(None))) == 3
+    full.close()
+    assert full.next_cursor == {"v": 1, "items": {"1": "2026-11-20T08:00", "2": "2026-11-20T09:00",
+                                                  "3": "2026-11-19T10:00"}}
+    listing({1: "2026-11-20T08:00", 2: "2026-11-21T07:30", 3: "2026-11-19T10:00"})  # the same day, a later hour
+    site.hits.clear()
+    inc = _connector(site, **rows)
+    recs = list(inc.harvest(full.next_cursor))
+    inc.close()
+    assert [r.native_id for r in recs if isinstance(r, RawPosting)] == ["2"]  # the id from the URL wins
+    assert site.paths() == ["/robots.txt", "/jobs/", "/job/2"]

@@ -81,5 +81,60 @@ def test_incremental_portal_run_fetches_only_what_changed(province: tuple[Sandbo
         app.close()
 
 
+# source id → (site, detail-page path of a native id, list-page path prefix)
+_CRAWLED = {
+    "county_baiyun": ("baiyun", "/lgsc/zpxx/content_{}.html", "/lgsc/zpxx/index"),
+    "county_nanhai": ("nanhai", "/zpxx/job_{}.html", "/zpxx/list_"),
+    "county_xiangzhou": ("xiangzhou", "/jobs/show.asp?id={}", "/jobs/list.asp"),
+    "jsonld_dongguan": ("jobsite", "/job/{}", "/jobs"),
+}
+
+
+@pytest.mark.slow
+def test_incremental_crawls_request_only_new_and_changed_detail_pages(tmp_path: Path) -> None:
+    """After the sandbox advances a day, html and jsonld ask for exactly the detail pages of postings that
+    are new or changed (the sandbox's own truth), besides robots.txt and the list pages; feeds get a 304."""
+    from connectors.testkit.kit import patched_env
+
+    for sid in [*_CRAWLED, "feed_zh_service"]:
+        shutil.copy(SAMPLE_SOURCES / f"{sid}.yaml", tmp_path / f"{sid}.yaml")
+    # size 300, seed 11: every crawled source has new or changed postings on day 1, and far from all
+    with Sandbox(size=300, seed=11) as sb, patched_env(sb.env()):
+        app = App.open(tmp_path, entrypoints=False)
+        try:
+            _day_after(sb, app)
+        finally:
+            app.close()
+
+
+def _day_after(sb: Sandbox, app: App) -> None:
+    day = sb.day
+    full = {sid: _harvest(app, sid) for sid in [*_CRAWLED, "feed_zh_service"]}
+    assert all(run.status == "ok" and run.closed == 0 for run in full.values())
+    sb.advance_day()
+    sb.reset_counters()
+    for sid, (site_name, detail, list_prefix) in _CRAWLED.items():
+        site = sb.site(site_name)
+        listing = sb.province.listing(sid, day + 1)
+        changed = set(sb.province.changed_between(sid, day, day + 1))
+        assert changed and len(changed) < len(listing)  # some churn, not everything
+        inc = _harvest(app, sid, full=False)
+        assert (inc.status, inc.closed) == ("ok", 0), (sid, inc.error)
+        requested = {t for t in site.requests if t != "/robots.txt" and not t.startswith(list_prefix)}
+        assert requested == {detail.format(nid) for nid in changed}, sid
+        assert all(n == 1 for n in site.requests.values()), sid  # nothing asked twice
+        assert inc.fetched == len(changed) and inc.new + inc.updated == len(changed), sid
+        # the full run read every detail page: the incremental run is a fraction of it
+        assert full[sid].requests > inc.requests, sid
+    assert sb.site("nanhai").hits("/zpxx/vip/") == 0
+    # feeds: a conditional GET; the same day again is a 304 with no records and a complete run
+    changed_feed = _harvest(app, "feed_zh_service", full=False)
+    assert changed_feed.status == "ok" and changed_feed.fetched > 0 and changed_feed.closed == 0
+    sb.reset_counters()
+    same = _harvest(app, "feed_zh_service", full=False)
+    assert (same.status, same.fetched, same.closed) == ("ok", 0, 0)
+    assert sb.site("agencies").hits("/zh_service/jobs.xml") == 1
+
+
 def _postings(app: App, sid: str) -> list[JobPosting]:
     return [p for p in app.catalog.iter_postings() if p.source_id == sid]
