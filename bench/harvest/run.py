@@ -6,7 +6,8 @@ For each size: a fresh sandbox province (seed 20261120) and an empty catalog; a 
 eight sandbox sources (their own source files: politeness as configured, delay 0.02 s, 2 per host)
 through the real pipeline; then the province moves on one day (``advance_day``: ~10 % of postings
 appear, change or close) and every source runs again *incrementally* (the portal sends
-``updatedSince``; html and jsonld skip unchanged detail pages by their list-row marker, feeds send conditional GETs and run in full). Reported per size, medians
+``updatedSince``; html and jsonld skip unchanged detail pages by their list-row marker; feeds send
+conditional GETs and are re-read whole when they changed). Reported per size, medians
 over the runs: postings/second of the full harvest (records fetched / wall seconds), and the
 incremental run's HTTP requests (counted by the sandbox) and wall time as ratios of the full run's,
 overall and per source. Results go to stdout as JSON and to ``bench/harvest/results-<size>.json``.
