@@ -9,15 +9,17 @@
 - **Name ↔ code consistency**: every (credit code, employer key) pair seen is remembered; a code
   that arrives with a second employer key is flagged in the reasons (``lingong employers conflicts``).
 
-:class:`RegistryCheck` is a plugin (``lingong_verify_employer``) bound to a catalog; the pipeline
-registers it, so it combines with the built-in USCC check (:mod:`aggregator.checks`) and with any
-third-party registry like every other verdict.
+This module is a built-in plugin (``lingong_verify_employer``) reading the catalog of the pipeline
+that calls it (:func:`checking_with`), so it combines with the built-in USCC check
+(:mod:`aggregator.checks`) and with any third-party registry like every other verdict.
 """
 
 from __future__ import annotations
 
 import csv
+import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -27,8 +29,6 @@ from aggregator.catalog import Catalog
 from aggregator.errors import LingongError
 from aggregator.hookspecs import hookimpl
 from aggregator.schema import Employer, JobPosting
-
-PLUGIN_NAME = "aggregator.employers"
 
 #: Header names accepted for each column of an import file (lower-cased, spaces removed).
 COLUMNS: dict[str, tuple[str, ...]] = {
@@ -197,26 +197,29 @@ def _consistency(catalog: Catalog, employer: Employer) -> dict[str, Any] | None:
             "reason": f"统一社会信用代码 {employer.uscc} is also given for {names}: one of them is wrong"}
 
 
-class RegistryCheck:
-    """The registry, blacklist and consistency check as a plugin bound to one catalog."""
-
-    def __init__(self, catalog: Catalog) -> None:
-        self.catalog = catalog
-
-    @hookimpl
-    def lingong_verify_employer(self, employer: Employer, posting: JobPosting) -> dict[str, Any] | None:
-        return verdict(self.catalog, employer)
+_active = threading.local()
 
 
-def ensure_registered(plugins: Any, catalog: Catalog) -> None:
-    """Register :class:`RegistryCheck` for this catalog once per plugin manager."""
-    pm = plugins.pm
-    current = pm.get_plugin(PLUGIN_NAME)
-    if current is not None and getattr(current, "catalog", None) is catalog:
-        return
-    if current is not None:
-        pm.unregister(name=PLUGIN_NAME)
-    pm.register(RegistryCheck(catalog), name=PLUGIN_NAME)
+@contextmanager
+def checking_with(catalog: Catalog) -> Iterator[None]:
+    """Make this thread's employer checks read ``catalog`` (the pipeline wraps its verify call in it).
+
+    Thread-local on purpose: the scheduler runs several harvests at once, each with its own SQLite
+    connection, and one plugin manager; a check bound to one connection would be used from other threads.
+    """
+    previous = getattr(_active, "catalog", None)
+    _active.catalog = catalog
+    try:
+        yield
+    finally:
+        _active.catalog = previous
+
+
+@hookimpl
+def lingong_verify_employer(employer: Employer, posting: JobPosting) -> dict[str, Any] | None:
+    """The registry, blacklist and consistency check, on the catalog this thread's pipeline uses."""
+    catalog: Catalog | None = getattr(_active, "catalog", None)
+    return verdict(catalog, employer) if catalog is not None else None
 
 
 def reverify(catalog: Catalog, plugins: Any, *, uscc: str | None = None, name_key: str | None = None,
@@ -227,7 +230,6 @@ def reverify(catalog: Catalog, plugins: Any, *, uscc: str | None = None, name_ke
     """
     from aggregator.checks import combine
 
-    ensure_registered(plugins, catalog)
     ids = ([p.id for p in catalog.iter_postings()] if everything
            else catalog.posting_ids_for_employer(uscc=uscc, name_key=name_key))
     changed = 0
@@ -238,7 +240,8 @@ def reverify(catalog: Catalog, plugins: Any, *, uscc: str | None = None, name_ke
             if posting is None:
                 continue
             base = posting.employer.model_copy(update={"verification": "unverified", "reasons": []})
-            status, reasons = combine(plugins.hook.lingong_verify_employer(employer=base, posting=posting))
+            with checking_with(catalog):
+                status, reasons = combine(plugins.hook.lingong_verify_employer(employer=base, posting=posting))
             if (status, reasons) == (posting.employer.verification, posting.employer.reasons):
                 continue
             posting.employer = base.model_copy(update={"verification": status, "reasons": reasons})

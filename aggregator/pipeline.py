@@ -21,7 +21,7 @@ from typing import Any
 from aggregator.catalog import Catalog
 from aggregator.checks import combine
 from aggregator.dedupe import assign_cluster
-from aggregator.employers import ensure_registered
+from aggregator.employers import checking_with
 from aggregator.errors import LingongError, RecordError
 from aggregator.health import DriftPolicy, FieldCoverage, check_drift, is_transient
 from aggregator.logs import bind as bind_log
@@ -58,7 +58,6 @@ class Pipeline:
         self.plugins = plugins
         self.catalog = catalog
         self._assessor: RiskAssessor | None = None
-        ensure_registered(plugins, catalog)  # the employer registry/blacklist check reads this catalog
 
     # --- one source ---------------------------------------------------------------------------
 
@@ -262,7 +261,8 @@ class Pipeline:
     def _normalise(self, raw: RawPosting, source: SourceDefinition) -> JobPosting:
         """Normalise, check the employer, enrich (hooks); RecordError means quarantine."""
         posting = to_posting(raw, source, source.connector)
-        verdicts = self.plugins.hook.lingong_verify_employer(employer=posting.employer, posting=posting)
+        with checking_with(self.catalog):  # the built-in registry/blacklist check reads this pipeline's catalog
+            verdicts = self.plugins.hook.lingong_verify_employer(employer=posting.employer, posting=posting)
         try:
             status, reasons = combine(verdicts)
         except ValueError as exc:

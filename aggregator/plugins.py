@@ -33,6 +33,7 @@ DEFAULT_PLUGINS: tuple[str, ...] = (
     "connectors.builtin",
     "search.builtin",
     "aggregator.checks",
+    "aggregator.employers",
     "aggregator.webhooks",
     "aggregator.seekers.webhook",
     "aggregator.market.plugin",

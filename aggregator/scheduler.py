@@ -28,6 +28,7 @@ Metrics are Prometheus collectors in :attr:`Scheduler.registry` (``--metrics-por
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import os
 import random
@@ -63,6 +64,7 @@ from aggregator.logs import bind, event
 from aggregator.pipeline import Pipeline
 from aggregator.runs import HarvestRun
 from aggregator.schema import SourceDefinition
+from aggregator.seekers import after_sync
 from aggregator.sources import expand_env
 from aggregator.webhooks import post_alert
 
@@ -509,6 +511,8 @@ class Scheduler:
             try:
                 n = sync_index(catalog, self.app.backend)
                 self.metrics.synced.inc(n)
+                # push what changed to the seekers it suits, on this thread's own catalog connection
+                after_sync(dataclasses.replace(self.app, catalog=catalog))
             except LingongError as exc:
                 self.metrics.sync_failures.inc()
                 event(log, "index_sync_failed", logging.WARNING, error=str(exc))
