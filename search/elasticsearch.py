@@ -51,7 +51,7 @@ import os
 import re
 import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from typing import Any, Literal
 
@@ -167,6 +167,21 @@ def _ix(doc: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in ix.items() if v is not None}
 
 
+@contextmanager
+def engine_errors(url: str, what: str, on_unreachable: Callable[[], None] | None = None) -> Iterator[None]:
+    """Map the client's errors to lingong's: overload and unreachable are transient (the outbox keeps the work)."""
+    try:
+        yield
+    except ApiError as e:
+        if e.status_code in _RETRY_STATUSES:
+            raise BackendUnavailableError(f"Elasticsearch at {url} is overloaded ({what}): {e}") from e
+        raise SearchBackendError(f"Elasticsearch refused {what}: {e}") from e
+    except TransportError as e:  # connection refused or reset, timeout
+        if on_unreachable is not None:
+            on_unreachable()
+        raise BackendUnavailableError(f"Elasticsearch at {url} is unreachable ({what}): {e}") from e
+
+
 class ElasticsearchBackend:
     """Postings in Elasticsearch (or anything speaking its REST API, such as osmem-server).
 
@@ -206,15 +221,11 @@ class ElasticsearchBackend:
 
     @contextmanager
     def _calls(self, what: str) -> Iterator[None]:
-        try:
-            yield
-        except ApiError as e:
-            if e.status_code in _RETRY_STATUSES:
-                raise BackendUnavailableError(f"Elasticsearch at {self.url} is overloaded ({what}): {e}") from e
-            raise SearchBackendError(f"Elasticsearch refused {what}: {e}") from e
-        except TransportError as e:  # connection refused or reset, timeout
+        def forget() -> None:
             self._ready = False  # a restarted engine may have lost the alias
-            raise BackendUnavailableError(f"Elasticsearch at {self.url} is unreachable ({what}): {e}") from e
+
+        with engine_errors(self.url, what, on_unreachable=forget):
+            yield
 
     def _index_names(self) -> list[str]:
         pattern = re.compile(re.escape(self.alias) + r"-v(\d+)$")

@@ -48,13 +48,13 @@ from contextlib import contextmanager, suppress
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from elastic_transport import TransportError
 from elasticsearch import ApiError, NotFoundError
 
 from aggregator.errors import BackendUnavailableError, SearchBackendError
 from aggregator.schema import JobPosting
 from aggregator.seekers.matcher import Match, PostingView, fit, suits
 from aggregator.seekers.model import Profile
+from search.elasticsearch import engine_errors
 
 if TYPE_CHECKING:
     from aggregator.catalog import Catalog
@@ -65,7 +65,6 @@ SUFFIX = "-seekers"
 #: Texts longer than this (characters) are not indexed as a keyword (Lucene's term limit is 32766 bytes).
 MAX_TEXT = 8000
 PAGE = 5000
-_RETRY_STATUSES = frozenset({429, 502, 503, 504})
 
 _KW: dict[str, Any] = {"type": "keyword"}
 INDEX_BODY: dict[str, Any] = {
@@ -180,16 +179,12 @@ class PercolatorMatcher:
 
     @contextmanager
     def _calls(self, what: str) -> Iterator[None]:
-        try:
-            yield
-        except ApiError as e:
-            if e.status_code in _RETRY_STATUSES:
-                raise BackendUnavailableError(f"Elasticsearch at {self.url} is overloaded ({what}): {e}") from e
-            raise SearchBackendError(f"Elasticsearch refused {what} on {self.index}: {e}") from e
-        except TransportError as e:
+        def forget() -> None:
             self._ready = False
             self._synced = None
-            raise BackendUnavailableError(f"Elasticsearch at {self.url} is unreachable ({what}): {e}") from e
+
+        with engine_errors(self.url, f"{what} on {self.index}", on_unreachable=forget):
+            yield
 
     def _ensure(self) -> None:
         if self._ready:
