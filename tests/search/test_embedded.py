@@ -5,7 +5,6 @@ from __future__ import annotations
 import subprocess
 import sys
 from collections.abc import Iterator
-from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
@@ -13,57 +12,10 @@ import pytest
 import tantivy
 
 from aggregator.errors import BackendUnavailableError, SearchBackendError
-from aggregator.privacy import public_posting
-from aggregator.schema import Employer, JobPosting, Location, Provenance, Salary, Schedule
 from search import FACET_FIELDS, SearchBackend, SearchQuery
 from search._tokenize import index_tokens, query_groups
 from search.embedded import EmbeddedBackend
-
-CST = timezone(timedelta(hours=8))
-BASE = datetime(2025, 3, 1, 9, 0, tzinfo=CST)
-
-
-def make_doc(
-    cluster_id: str,
-    title: str,
-    *,
-    description: str | None = None,
-    employer: str | None = None,
-    verification: str = "unverified",
-    code: str | None = None,
-    category: str | None = None,
-    employment_type: str | None = None,
-    unit: str | None = None,
-    daily: float | None = None,
-    settlement: str | None = None,
-    days_ago: int | None = None,
-) -> dict[str, Any]:
-    """A document exactly as the indexer builds it: the public posting dumped as JSON."""
-    salary = None
-    if unit is not None or daily is not None or settlement is not None:
-        salary = Salary(min=daily, max=daily, unit=unit, daily_estimate=daily, settlement=settlement)
-    posting = JobPosting(
-        id="p_" + cluster_id,
-        cluster_id=cluster_id,
-        source_id="feed_test",
-        native_id=cluster_id,
-        title=title,
-        description=description,
-        employer=Employer(name=employer, verification=verification),
-        location=Location(code=code),
-        salary=salary,
-        schedule=Schedule(employment_type=employment_type),
-        category=category,
-        posted_at=None if days_ago is None else BASE - timedelta(days=days_ago),
-        provenance=Provenance(
-            source_id="feed_test", native_id=cluster_id, connector="feed",
-            fetched_at=BASE, content_hash="h" + cluster_id,
-        ),
-    )
-    doc = public_posting(posting).model_dump(mode="json")
-    doc["other_sources"] = []
-    return doc
-
+from tests.search.conformance.corpus import make_doc
 
 CORPUS = [
     make_doc("c1", "家政保洁员（日结）", description="负责小区公共区域清洁",
