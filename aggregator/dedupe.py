@@ -43,7 +43,9 @@ from rapidfuzz import fuzz, process
 
 from aggregator.catalog import Catalog
 from aggregator.schema import JobPosting
-from normalize import title_key
+from normalize import employer_core, title_key
+from normalize.names import _is_place as names_is_place
+from normalize.roles import same_role
 
 NUM_PERM = 64
 BANDS = 16
@@ -92,12 +94,14 @@ class Features:
     province: str | None = None  # first 2 digits of the place code: LSH buckets and blocks are per province
     city: str | None = None  # first 4 digits of the place code
     county: str | None = None  # full code when county-level
-    ekey: str | None = None
+    ekey: str | None = None  # employer key without its leading place names (佛山旭腾… → 旭腾…)
     branch: str | None = None  # 第九分公司, 太仓府南街分公司: the part of the name employer_key folds away
     uscc: str | None = None
     phone: str | None = None
     title: str = ""  # title key with role synonyms folded
+    title_text: str = ""  # the title as posted (simplified): its separators tell listed roles apart (A/B)
     text: str = ""  # description, letters and digits only, phones removed, first TEXT_CHARS
+    employment: str | None = None  # schedule.employment_type: full_time, part_time, hourly, temporary, …
     pay_min: float | None = None
     pay_max: float | None = None
     pay_unit: str | None = None
@@ -233,12 +237,14 @@ def features(posting: JobPosting) -> Features:
         province=code[:2] if code else None,
         city=code[:4] if code and code[2:4] != "00" else None,
         county=code if code and code[4:] != "00" else None,
-        ekey=posting.employer.name_key,
+        ekey=employer_core(posting.employer.name_key),
         branch=_branch(posting.employer.name),
         uscc=posting.employer.uscc,
         phone=posting.contact.phone,
         title=title,
+        title_text=posting.title or "",
         text=text,
+        employment=posting.schedule.employment_type,
         pay_min=s.min if s else None,
         pay_max=s.max if s else None,
         pay_unit=s.unit if s else None,
@@ -263,6 +269,13 @@ def _pay_conflict(a: Features, b: Features) -> bool:
     return False
 
 
+def _same_pay(a: Features, b: Features) -> bool:
+    """The same stated pay, or pay stated by one side only."""
+    if a.pay_unit is None or b.pay_unit is None:
+        return True
+    return (a.pay_min, a.pay_max, a.pay_unit) == (b.pay_min, b.pay_max, b.pay_unit)
+
+
 def _residues(a: str, b: str) -> tuple[str, str]:
     """What is left of each title after removing their longest common block."""
     m = fuzz_match(a, b)
@@ -279,6 +292,15 @@ def fuzz_match(a: str, b: str) -> tuple[int, int, int] | None:
     return (m.a, m.b, m.size) if m.size >= 2 else None
 
 
+_NUMERAL = re.compile(r"[0-9一二三四五六七八九十]")
+
+
+def _numbered(a: str, b: str) -> bool:
+    """Names that differ by a number: 南越宫站 / 南越宫二站, 第一分店 / 第三分店."""
+    ra, rb = _residues(a, b)
+    return bool(_NUMERAL.search(ra) or _NUMERAL.search(rb))
+
+
 def _variant_titles(a: str, b: str) -> bool:
     """Titles that name variants of one role: another place (昆山/太仓), another number (1号仓/2号仓)."""
     da, db = _DIGITS.findall(a), _DIGITS.findall(b)
@@ -287,7 +309,8 @@ def _variant_titles(a: str, b: str) -> bool:
     ra, rb = _residues(a, b)
     if not ra or not rb:
         return False
-    return _is_place(ra) and _is_place(rb)
+    # 营业员（渝北） / 营业员（人和）: short residues, one of them a place name
+    return (_is_place(ra) and _is_place(rb)) or (max(len(ra), len(rb)) <= 4 and (_is_place(ra) or _is_place(rb)))
 
 
 @lru_cache(maxsize=8192)
@@ -296,6 +319,8 @@ def _is_place(text: str) -> bool:
 
     if len(text) > 6:
         return False
+    if names_is_place(text):  # every division's name and short name (渝北, 人和)
+        return True
     loc = parse_location(text)
     return loc is not None and loc.code is not None
 
@@ -322,28 +347,37 @@ def same_job(a: Features, b: Features) -> float:
         return 0.0
     if a.branch and b.branch and a.branch != b.branch:
         return 0.0  # two branches (stores, 分公司) of one company are two workplaces
+    if a.employment and b.employment and (a.employment == "full_time") != (b.employment == "full_time"):
+        return 0.0  # 全职 and 兼职 (or hourly, temporary) are two jobs
     same_employer = bool(a.ekey and a.ekey == b.ekey) or bool(a.uscc and a.uscc == b.uscc)
-    if a.ekey and b.ekey and not same_employer and fuzz.ratio(a.ekey, b.ekey) < 90:
-        return 0.0
+    if a.ekey and b.ekey and not same_employer and (fuzz.ratio(a.ekey, b.ekey) < 90 or _numbered(a.ekey, b.ekey)):
+        return 0.0  # two employers, or two numbered sites of one (南越宫站 / 南越宫二站)
     same_phone = bool(a.phone and a.phone == b.phone)
     if a.source == b.source and a.phone and b.phone and not same_phone:
         return 0.0  # one source, one employer, two contacts: two openings (a repost keeps its contact)
     if not (same_employer or same_phone or (a.ekey and b.ekey)):
         return 0.0  # nothing says it is one employer: identical texts from two agencies stay apart
+    one_role = same_role(a.title_text or a.title, b.title_text or b.title, a.ekey, b.ekey)
+    if one_role is False:
+        return 0.0  # one employer's template text under two roles (销售助理 / 网络销售) is two openings
+    if one_role and _variant_titles(a.title, b.title):
+        return 0.0  # one role at two places or sites: 销售代表-昆山 / 销售代表-太仓, 1号仓 / 2号仓
     ts, contained = title_similarity(a.title, b.title)
-    if ts < 0.6 or _variant_titles(a.title, b.title):
-        return 0.0
     ds = float(fuzz.ratio(a.text, b.text)) / 100.0 if a.text and b.text else None
     pay_conflict = _pay_conflict(a, b)
-    if ts >= 0.85:
+    if ts >= 0.85 or (one_role and ts >= 0.6):
+        # one employer, one role, one pay, one contact: a re-listing, even with its text rewritten
+        relisted = (bool(one_role) and same_employer and not (a.phone and b.phone and not same_phone)
+                    and _same_pay(a, b) and bool(same_role(a.title_text or a.title, b.title_text or b.title,
+                                                           a.ekey, b.ekey, exact=True)))
         # 操作工 inside 煤气站操作工 may be a narrower role: the texts must agree more.
-        if ds is not None and ds < (0.8 if contained else 0.5):
+        if ds is not None and ds < (0.8 if contained or ts < 0.85 else 0.5) and not relisted:
             return 0.0
         if pay_conflict and (ds is None or ds < 0.9):
             return 0.0
         return 0.5 + 0.3 * ts + 0.2 * (ds if ds is not None else 0.5)
-    # Titles only partly alike (retitled reposts): the text and the pay have to carry it.
-    if ds is not None and ds >= 0.9 and not pay_conflict:
+    # Titles unlike or naming no role (retitled reposts, clickbait): the text and the pay carry it.
+    if ds is not None and ds >= 0.85 and not pay_conflict:
         return 0.3 * ts + 0.4 * ds
     return 0.0
 
@@ -469,9 +503,12 @@ def _jsonable(f: Features) -> dict[str, Any]:
 
 
 def features_from_row(row: dict[str, Any]) -> Features:
-    row = dict(row)
+    row = {k: v for k, v in row.items() if k in _FIELDS}  # rows stored before a field was added lack it
     row["signature"] = bytes.fromhex(row.get("signature") or "")
     return Features(**row)
+
+
+_FIELDS = frozenset(Features.__slots__)
 
 
 # --- assignment ----------------------------------------------------------------------------------
@@ -638,12 +675,18 @@ class _Columns:
     phone: Any
     source: Any
     title: Any
+    text: Any
+    employment: Any
+    full_time: int  # the code of "full_time" in ``employment`` (-1: none)
 
     def __init__(self, feats: Sequence[Features]) -> None:
-        for attr in ("city", "county", "uscc", "branch", "ekey", "phone", "source", "title"):
+        for attr in ("city", "county", "uscc", "branch", "ekey", "phone", "source", "title", "text", "employment"):
             setattr(self, attr, _codes(getattr(f, attr) for f in feats))
+        kinds = self._strings(feats, "employment")
+        self.full_time = int(np.flatnonzero(kinds == "full_time")[0]) if (kinds == "full_time").any() else -1
         self.ekeys = self._strings(feats, "ekey")
         self.titles = self._strings(feats, "title")
+        self.texts = self._strings(feats, "text")
         # per employer key: its length and a 64-bit map of its characters (for a cheap bound on fuzz.ratio)
         self.ekey_len = np.array([len(k) for k in self.ekeys], dtype=np.int64)
         self.ekey_bits = np.array([_char_bits(k) for k in self.ekeys], dtype=np.uint64)
@@ -680,8 +723,9 @@ def screen_pairs(feats: Sequence[Features], ii: Any, jj: Any, workers: int = -1,
                  columns: _Columns | None = None) -> tuple[Any, Any]:
     """The pairs that :func:`same_job` may accept; the others it certainly scores 0.0.
 
-    Its cheap vetoes (city, county, credit code, branch, employer, contacts, title similarity < 0.6)
-    are applied to all pairs at once with numpy and rapidfuzz ``cpdist``; the screen is conservative
+    Its cheap vetoes (city, county, credit code, branch, employer, contacts, title similarity < 0.6
+    unless the texts are near-identical) are applied to all pairs at once with numpy and rapidfuzz
+    ``cpdist``; the screen is conservative
     (a small margin on the thresholds), so :func:`same_job` on the survivors decides exactly.
     """
     col = columns if columns is not None else _Columns(feats)
@@ -704,6 +748,8 @@ def screen_pairs(feats: Sequence[Features], ii: Any, jj: Any, workers: int = -1,
         return (a > 0) & (b > 0) & (a != b)
 
     keep = ~(veto(col.city) | veto(col.county) | veto(col.uscc) | veto(col.branch))
+    ja, jb = col.employment[ii], col.employment[jj]
+    keep &= ~((ja > 0) & (jb > 0) & ((ja == col.full_time) != (jb == col.full_time)))
     pa, pb = phone[ii], phone[jj]
     keep &= ~((col.source[ii] == col.source[jj]) & (pa > 0) & (pb > 0) & (pa != pb))
     ii, jj = ii[keep], jj[keep]
@@ -724,8 +770,14 @@ def screen_pairs(feats: Sequence[Features], ii: Any, jj: Any, workers: int = -1,
         ratio = _pairwise(fuzz.ratio, col.titles, col.titles, ta[differ], tb[differ], workers)
         partial = _pairwise(fuzz.partial_ratio, col.titles, col.titles, ta[differ], tb[differ], workers)
         best = np.maximum(ratio / 100.0, partial * 0.95 / 100.0)  # partial only counts for titles of ≥ 2 chars
+        unlike = differ[best < 0.6 - 1e-9]
+        # unlike titles still match on near-identical text when a title names no role (clickbait retitling)
+        xa, xb = col.text[ii[unlike]], col.text[jj[unlike]]
+        has_text = (xa > 0) & (xb > 0)
+        texts = np.zeros(len(unlike))
+        texts[has_text] = _pairwise(fuzz.ratio, col.texts, col.texts, xa[has_text], xb[has_text], workers)
         keep = np.ones(len(ii), dtype=bool)
-        keep[differ[best < 0.6 - 1e-9]] = False
+        keep[unlike[texts < 85.0 - 1e-9]] = False
         ii, jj = ii[keep], jj[keep]
     return ii, jj
 

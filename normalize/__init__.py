@@ -12,8 +12,9 @@ from .categories import category_names, classify_category
 from .dates import SHANGHAI, parse_datetime
 from .employment import parse_employment_type, parse_headcount
 from .location import CNLOC_YEAR, centroid, parse_location, region_name
-from .names import clean_employer_name, employer_key, title_key
+from .names import clean_employer_name, employer_core, employer_key, title_key
 from .phone import find_phones, mask_phone, mask_phones_in_text, normalize_phone
+from .roles import Role, role_of, same_role
 from .salary import DAILY_FACTORS, parse_salary
 from .script import to_halfwidth, to_simplified
 from .uscc import make_uscc, validate_uscc
@@ -22,10 +23,12 @@ __all__ = [
     "CNLOC_YEAR",
     "DAILY_FACTORS",
     "SHANGHAI",
+    "Role",
     "category_names",
     "centroid",
     "classify_category",
     "clean_employer_name",
+    "employer_core",
     "employer_key",
     "find_phones",
     "make_uscc",
@@ -38,6 +41,8 @@ __all__ = [
     "parse_location",
     "parse_salary",
     "region_name",
+    "role_of",
+    "same_role",
     "title_key",
     "to_halfwidth",
     "to_simplified",

@@ -7,7 +7,7 @@ from functools import lru_cache
 
 from .script import to_halfwidth, to_simplified
 
-__all__ = ["clean_employer_name", "employer_key", "title_key"]
+__all__ = ["clean_employer_name", "employer_core", "employer_key", "title_key"]
 
 _SPACES = re.compile(r"\s+")
 # Display names keep Chinese punctuation (，、); only letters, digits and spaces narrow.
@@ -30,6 +30,7 @@ _FORM = re.compile(r"(?:有限责任公司|股份有限公司|集团有限公司
 _PLACE_SUFFIX = "省市区县州盟旗镇"
 _NOT_KEY_CHARS = re.compile(r"[^0-9a-z\u3400-\u9fff]+")
 _EXTRA_PLACES = frozenset({"中国", "国际", "亚洲", "香港", "澳门", "台湾"})
+_RECRUITING = re.compile(r"(?:校园招聘|社会招聘|招聘中心|招聘部|招聘处|人力资源部|人事部|招聘)$")
 
 # Title decorations: urgency, perks and pay terms that vary between copies of one job.
 _TITLE_BRACKETS = re.compile(r"【[^】]*】|\[[^\]]*\]|〖[^〗]*〗|「[^」]*」")
@@ -77,6 +78,42 @@ def _strip_trailing_places(s: str) -> str:
             if tail in names or core in names:
                 s = s[:-size]
                 changed = True
+                break
+    return s
+
+
+def employer_core(key: str | None) -> str | None:
+    """An employer key without the place names it starts with: ``佛山旭腾地产营销策划`` → ``旭腾地产营销策划``.
+
+    Copies of one posting name the employer with and without its registration place
+    (珠海市海峰机械设备制造 / 海峰机械设备制造) or a recruiting suffix (北京新东方校园招聘); dedupe
+    compares this core within one city. The key is kept whole when too little would be left
+    (``北京大学``).
+    """
+    if not isinstance(key, str) or not key:
+        return None
+    return _employer_core(key)
+
+
+@lru_cache(maxsize=65536)
+def _employer_core(key: str) -> str:
+    from .location import _load
+
+    try:
+        names = _load().place_names
+    except Exception:
+        return key
+    s = _RECRUITING.sub("", key) if len(key) > 6 else key  # 北京新东方校园招聘 → 北京新东方
+    changed = True
+    while changed:
+        changed = False
+        for size in range(min(len(s) - 4, 10), 1, -1):
+            head = s[:size]
+            if head in names or head in _EXTRA_PLACES:
+                rest = s[size:]
+                if rest[:1] and rest[0] in _PLACE_SUFFIX and len(rest) > 5:
+                    rest = rest[1:]
+                s, changed = rest, True
                 break
     return s
 

@@ -35,8 +35,10 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent.parent))
 
 from aggregator import dedupe  # noqa: E402
+from aggregator.errors import RecordError  # noqa: E402
 from aggregator.normalizing import to_posting  # noqa: E402
 from aggregator.schema import JobPosting, RawPosting, SourceDefinition  # noqa: E402
+from normalize import parse_location  # noqa: E402
 
 LABELLED = HERE / "labelled_1dagong.json"
 HELDOUT = HERE / "labelled_1dagong_heldout.json"  # labelled after the matcher was tuned; never tuned on
@@ -54,20 +56,61 @@ def _hint(district: str) -> str:
     return next((code for word, code in _HINTS if word in district), "310000")
 
 
+_SOURCE_ID = {"1dagong": "dagong", "meituan": "meituan", "miduoduo": "miduoduo"}
+_NOW = {"1dagong": datetime(2015, 9, 30, tzinfo=UTC), "miduoduo": datetime(2015, 12, 31, tzinfo=UTC),
+        "meituan": datetime(2025, 12, 31, tzinfo=UTC)}
+
+
+def _fields(r: dict[str, Any]) -> tuple[str, str, dict[str, Any]]:
+    """(dataset, region code, the fields a connector would map) of one labelled record."""
+    dataset = r.get("dataset", "1dagong")
+    if dataset == "1dagong":
+        return dataset, _hint(r["district_cn"]), {
+            "title": r["jobs_name"], "employer": r["companyname"], "salary": r["wage_cn"],
+            "address": r["district_cn"].replace("/", "") + (r.get("street_cn") or ""),
+            "description": r["contents"], "posted_at": r["addtime"],
+            # the newer sets carry the whole row: map what a 1dagong connector would
+            "headcount": r.get("amount") or None, "employment_type": r.get("nature_cn") or None}
+    if dataset == "meituan":
+        loc = parse_location(r["城市"])
+        text = "\n".join(f"{k}：{r[k]}" for k in ("工作内容", "工作时间", "性别", "年龄要求", "特殊要求", "相关经验",
+                                                  "保险情况", "吃住情况") if r.get(k))
+        return dataset, (loc.code if loc and loc.code else "110000"), {
+            "title": r["岗位类型"], "employer": r["招聘单位"], "salary": r["薪资"],
+            "address": r["城市"] + r["位置"], "lat": r.get("纬度"), "lon": r.get("经度"), "description": text,
+            "employment_type": "全职" if r.get("是否全职") == "是" else "兼职" if r.get("是否全职") == "否" else None}
+    if dataset == "miduoduo":
+        unit = {"小时": "时", "天": "天", "月": "月", "次": "次", "单": "单"}.get(r.get("salary_unit") or "", "")
+        pay = f"{r['salary']}元/{unit}" if r.get("salary") and unit else (r.get("salary") or "")
+        return dataset, "110000", {
+            "title": r["title"], "employer": r["company_name"], "salary": pay,
+            "address": (r.get("city") or "") + (r.get("district") or "") + (r.get("address") or ""),
+            "description": "\n".join(x for x in (r.get("detail"), r.get("requirement")) if x),
+            "posted_at": r["created_time"]}
+    raise ValueError(f"unknown dataset {dataset!r}")
+
+
 def labelled_postings(path: Path = LABELLED) -> tuple[list[JobPosting], list[tuple[str, str, bool]]]:
-    """The labelled records as postings (in posting order) and the (id, id, same) pairs that count."""
+    """The labelled records as postings (in posting order) and the (id, id, same) pairs that count.
+
+    Records are turned into postings the way a connector would (the source's fields mapped, then the
+    shipped normaliser); 1dagong records have no ``dataset`` key (the first two files)."""
     doc = json.loads(path.read_text(encoding="utf-8"))
     postings = []
-    for r in sorted(doc["records"], key=lambda r: (r["addtime"], int(r["id"]))):
-        region = _hint(r["district_cn"])
-        src = SourceDefinition(id="dagong", name="1dagong", connector="feed", region=region,
-                               mapping={"native_id": "id", "title": "jobs_name"})
-        raw = RawPosting(source_id="dagong", native_id=r["id"], payload=r, fetched_at=datetime(2015, 9, 30, tzinfo=UTC),
-                         fields={"title": r["jobs_name"], "employer": r["companyname"], "salary": r["wage_cn"],
-                                 "address": r["district_cn"].replace("/", "") + r["street_cn"],
-                                 "description": r["contents"], "posted_at": r["addtime"]})
-        postings.append(to_posting(raw, src, "feed", now=datetime(2015, 9, 30, tzinfo=UTC)))
-    pairs = [(p["a"], p["b"], p["label"] == "same") for p in doc["pairs"] if p["label"] != "unsure"]
+    for r in sorted(doc["records"], key=lambda r: (str(r.get("addtime") or r.get("created_time") or ""), r["id"])):
+        dataset, region, fields = _fields(r)
+        now = _NOW[dataset]
+        src = SourceDefinition(id=_SOURCE_ID[dataset], name=dataset, connector="feed", region=region,
+                               mapping={"native_id": "id", "title": "title"})
+        raw = RawPosting(source_id=_SOURCE_ID[dataset], native_id=r["id"], payload=r, fetched_at=now,
+                         fields={k: v for k, v in fields.items() if v not in (None, "")})
+        try:
+            postings.append(to_posting(raw, src, "feed", now=now))
+        except RecordError:
+            continue  # quarantined by the pipeline (e.g. an empty title): never clustered, its pairs left out
+    kept = {p.native_id for p in postings}
+    pairs = [(p["a"], p["b"], p["label"] == "same") for p in doc["pairs"]
+             if p["label"] != "unsure" and p["a"] in kept and p["b"] in kept]
     return postings, pairs
 
 
@@ -94,6 +137,21 @@ def demo_postings() -> tuple[list[JobPosting], list[tuple[str, str, bool]]]:
 
 def heldout_postings() -> tuple[list[JobPosting], list[tuple[str, str, bool]]]:
     return labelled_postings(HELDOUT)
+
+
+# Every labelled set: (title, file). The first two hold the first labeller's labels; "relabelled" the same
+# pairs labelled again, blind, by a second labeller; "realdata dev", "dev-2" and "final": pairs sampled from
+# three datasets (1dagong, meituan, miduoduo) and labelled blind by two more labellers; dev and dev-2 were
+# tuned on, "final" was labelled after the matcher was frozen and scored once.
+LABELLED_SETS = {
+    "1dagong tuned-on": LABELLED,
+    "1dagong held-out": HELDOUT,
+    "1dagong tuned-on, relabelled": HERE / "labelled_1dagong_relabelled.json",
+    "1dagong held-out, relabelled": HERE / "labelled_1dagong_heldout_relabelled.json",
+    "realdata dev": HERE / "labelled_realdata_dev.json",
+    "realdata dev-2": HERE / "labelled_realdata_dev2.json",
+    "realdata final": HERE / "labelled_realdata_final.json",
+}
 
 
 def sandbox_postings(size: int = 400, seed: int = 20261120) -> tuple[list[JobPosting], list[tuple[str, str, bool]]]:
@@ -190,7 +248,8 @@ def wrong_pairs(clusters: dict[str, str], pairs: Iterable[tuple[str, str, bool]]
 
 
 def main() -> None:
-    sets = {"1dagong hand-labelled (tuned on)": labelled_postings, "1dagong held-out": heldout_postings}
+    sets: dict[str, Callable[[], tuple[list[JobPosting], list[tuple[str, str, bool]]]]] = {
+        name: (lambda path=path: labelled_postings(path)) for name, path in LABELLED_SETS.items() if path.exists()}
     if "--no-demo" not in sys.argv:
         sets["demo truth.json"] = demo_postings
         sets["sandbox truth (400, all sources)"] = sandbox_postings

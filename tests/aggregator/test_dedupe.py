@@ -44,6 +44,49 @@ def test_same_job_rules(change: dict[str, Any], same: bool) -> None:
     assert (dedupe.same_job(a, b) > 0) is same
 
 
+TEMPLATE = ("岗位职责负责公司产品的网络推广与客户维护完成销售任务"
+            "任职要求高中以上学历沟通能力强有无经验均可公司提供培训底薪加提成")
+
+
+@pytest.mark.parametrize(("a", "b", "same"), [
+    # one employer's template text under two roles is two openings (real 1dagong pairs)
+    ({"title": "销售助理"}, {"title": "网络销售"}, False),
+    ({"title": "室内设计师"}, {"title": "园林景观设计师"}, False),
+    ({"title": "销售主管"}, {"title": "销售"}, False),
+    ({"title": "融资专员"}, {"title": "销售代表"}, False),
+    # a clickbait title names no role: identical text and pay carry it
+    ({"title": "月入三万不是梦想"}, {"title": "武汉最好的夜场"}, True),
+    ({"title": "看这里没有学历要求月入8k"}, {"title": "月薪5000以上"}, True),
+    ({"title": "月入三万不是梦想"}, {"title": "武汉最好的夜场", "pay_min": 300.0, "pay_max": 300.0}, False),
+    # one role retitled
+    ({"title": "渠道销售"}, {"title": "月4000双休五险聘渠道销售专员"}, True),
+    # 全职 and 兼职 are two jobs
+    ({"title": "分拣员", "employment": "full_time"}, {"title": "分拣员", "employment": "part_time"}, False),
+    ({"title": "分拣员", "employment": "full_time"}, {"title": "分拣员", "employment": None}, True),
+])
+def test_roles_decide_over_one_template_text(a: dict[str, Any], b: dict[str, Any], same: bool) -> None:
+    fa = _f(text=TEMPLATE, **{"title_text": a["title"], **a})
+    fb = _f(posting_id="p_2", text=TEMPLATE, **{"title_text": b["title"], **b})
+    assert (dedupe.same_job(fa, fb) > 0) is same
+
+
+def test_a_relisting_with_rewritten_text_is_one_job_when_role_pay_and_contact_agree() -> None:
+    a = _f(title="电子装配员工", title_text="电子装配员工", text="招聘电子装配员工要求初中以上学历")
+    b = _f(posting_id="p_2", title="电子装配员工", title_text="电子装配员工",
+           text="公司福利好提供住宿工作环境舒适欢迎应聘长期稳定")
+    assert dedupe.same_job(a, b) > 0
+    assert dedupe.same_job(a, _f(**{**b.to_row(), "phone": "13900139000", "source": "b"})) == 0.0  # another contact
+    assert dedupe.same_job(a, _f(**{**b.to_row(), "pay_min": 250.0, "pay_max": 250.0})) == 0.0  # another pay
+
+
+def test_numbered_sites_of_one_employer_are_two_workplaces() -> None:
+    a = _f(ekey="宁波万古南越宫站", title="美团外卖", title_text="美团外卖")
+    assert dedupe.same_job(a, _f(posting_id="p_2", ekey="宁波万古南越宫二站", title="美团外卖",
+                                 title_text="美团外卖")) == 0.0
+    same_site = _f(posting_id="p_2", ekey="宁波万古南越宫站", title="美团外卖", title_text="美团外卖")
+    assert dedupe.same_job(a, same_site) > 0
+
+
 def test_vetoes_on_branches_codes_and_variant_titles() -> None:
     assert dedupe.same_job(_f(branch="第五分公司"), _f(posting_id="p_2", branch="第九分公司")) == 0.0
     assert dedupe.same_job(_f(uscc="91440101MA59XXXXX1"), _f(posting_id="p_2", uscc="91440101MA59XXXXX2")) == 0.0
@@ -54,15 +97,19 @@ def test_vetoes_on_branches_codes_and_variant_titles() -> None:
 
 def test_a_posting_joins_a_cluster_only_when_it_matches_half_of_it() -> None:
     store = dedupe.MemoryStore()
-    a = _f(posting_id="p_a", title="二手房租赁专员", text="")
-    b = _f(posting_id="p_b", title="二手房租赁销售代表", text="")
-    c = _f(posting_id="p_c", title="销售代表", text="")
-    ca = dedupe.choose_cluster(store, a)
-    assert dedupe.choose_cluster(store, b) != ca or dedupe.same_job(a, b) > 0
-    # c matches b (销售代表 inside 二手房租赁销售代表) but not a: no chain through b
-    assert dedupe.same_job(c, a) == 0.0
-    clusters = {dedupe.choose_cluster(store, c), ca}
-    assert len(clusters) == 2
+    # one cluster of two copies of a posting: 网络销售 (the title as one source has it, and a repost)
+    a1 = _f(posting_id="p_a1", title="网络销售", title_text="网络销售", text="")
+    a2 = _f(posting_id="p_a2", source="b", phone=None, title="网络销售", title_text="网络销售", text="")
+    ca = dedupe.choose_cluster(store, a1)
+    assert dedupe.choose_cluster(store, a2) == ca
+    # b lists two roles and matches a1 (网络销售) and a2: it joins
+    b = _f(posting_id="p_b", source="c", phone=None, title="网络销售电话销售", title_text="网络销售/电话销售",
+           text="")
+    assert dedupe.same_job(b, a1) > 0 and dedupe.choose_cluster(store, b) == ca
+    # c (电话销售) matches b through its second role, but neither a1 nor a2: one of three is not half
+    c = _f(posting_id="p_c", source="d", phone=None, title="电话销售", title_text="电话销售", text="")
+    assert dedupe.same_job(c, b) > 0 and dedupe.same_job(c, a1) == 0.0 and dedupe.same_job(c, a2) == 0.0
+    assert dedupe.choose_cluster(store, c) != ca
 
 
 # --- through the pipeline -------------------------------------------------------------------------

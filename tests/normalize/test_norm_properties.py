@@ -29,8 +29,9 @@ def test_every_public_function_is_covered() -> None:
     covered = {"parse_salary", "parse_location", "region_name", "centroid", "parse_datetime", "normalize_phone",
                "find_phones", "mask_phone", "mask_phones_in_text", "clean_employer_name", "employer_key",
                "title_key", "to_simplified", "to_halfwidth", "validate_uscc", "make_uscc", "classify_category",
-               "category_names", "parse_employment_type", "parse_headcount"}
-    functions = {name for name in nz.__all__ if callable(getattr(nz, name)) and not name.isupper()}
+               "category_names", "parse_employment_type", "parse_headcount", "employer_core", "role_of",
+               "same_role"}
+    functions = {name for name in nz.__all__ if callable(getattr(nz, name)) and not name[0].isupper()}
     assert functions <= covered, functions - covered
 
 
@@ -40,8 +41,17 @@ def test_text_functions_never_raise(a: str | None, b: str | None) -> None:
     nz.parse_salary(a, b)
     nz.parse_location(a, b)
     nz.clean_employer_name(a)
-    nz.employer_key(a)
+    key = nz.employer_key(a)
+    core = nz.employer_core(key)
+    assert (core is None) == (key is None) and (core is None or (core and core in key))  # a part of the key
     nz.title_key(a)
+    role = nz.role_of(a, b)
+    assert role is None or role.words
+    same = nz.same_role(a, b, key)
+    assert same in (True, False, None)
+    assert nz.same_role(b, a, None, key) is same  # symmetric
+    if role is not None:
+        assert nz.same_role(a, a, b, b) is True
     nz.to_simplified(a)
     nz.classify_category(a, b)
     nz.parse_employment_type(a)
