@@ -102,6 +102,7 @@ class Features:
     title_text: str = ""  # the title as posted (simplified): its separators tell listed roles apart (A/B)
     text: str = ""  # description, letters and digits only, phones removed, first TEXT_CHARS
     employment: str | None = None  # schedule.employment_type: full_time, part_time, hourly, temporary, …
+    headcount: int | None = None
     pay_min: float | None = None
     pay_max: float | None = None
     pay_unit: str | None = None
@@ -245,6 +246,7 @@ def features(posting: JobPosting) -> Features:
         title_text=posting.title or "",
         text=text,
         employment=posting.schedule.employment_type,
+        headcount=posting.headcount,
         pay_min=s.min if s else None,
         pay_max=s.max if s else None,
         pay_unit=s.unit if s else None,
@@ -366,10 +368,11 @@ def same_job(a: Features, b: Features) -> float:
     ds = float(fuzz.ratio(a.text, b.text)) / 100.0 if a.text and b.text else None
     pay_conflict = _pay_conflict(a, b)
     if ts >= 0.85 or (one_role and ts >= 0.6):
-        # one employer, one role, one pay, one contact: a re-listing, even with its text rewritten
+        # one employer, role, pay, contact and headcount: a re-listing, even with its text rewritten
         relisted = (bool(one_role) and same_employer and not (a.phone and b.phone and not same_phone)
-                    and _same_pay(a, b) and bool(same_role(a.title_text or a.title, b.title_text or b.title,
-                                                           a.ekey, b.ekey, exact=True)))
+                    and _same_pay(a, b) and not (a.headcount and b.headcount and a.headcount != b.headcount)
+                    and bool(same_role(a.title_text or a.title, b.title_text or b.title, a.ekey, b.ekey,
+                                       exact=True)))
         # 操作工 inside 煤气站操作工 may be a narrower role: the texts must agree more.
         if ds is not None and ds < (0.8 if contained or ts < 0.85 else 0.5) and not relisted:
             return 0.0
