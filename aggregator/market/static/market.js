@@ -2,6 +2,26 @@
 // and wage boxes by occupation. Everything is drawn from /v1/stats/market and /v1/markets; no tiles, no CDN.
 (function () {
   "use strict";
+  // The wage boxes (p10 · p25 · p50 · p75 · p90, 元/天) of report wage rows that are not suppressed.
+  function wageOption(shown) {
+    return {
+      animation: false, grid: { left: 10, right: 20, top: 10, bottom: 36, containLabel: true },
+      tooltip: { trigger: "item", formatter: function (p) { var w = shown[p.dataIndex];
+        return w.name + " (" + w.postings + " postings)<br>p10 " + w.daily.p10 + " · p25 " + w.daily.p25 + " · p50 " +
+          w.daily.p50 + " · p75 " + w.daily.p75 + " · p90 " + w.daily.p90 + " 元/天"; } },
+      yAxis: { type: "category", data: shown.map(function (w) { return w.name + " (" + w.postings + ")"; }),
+               axisLabel: { fontSize: 10 } },
+      // The value axis spans every value of every box (p10 to p90), ECharts' data extent, widened by 5% of it on
+      // each side before ECharts rounds it out to ticks: without the margin a whisker on a round number (200, 800)
+      // ends exactly on the plot's frame and reads as cut off. Never below 0 元.
+      xAxis: { type: "value", name: "元/天", nameLocation: "middle", nameGap: 22, scale: true, boundaryGap: ["5%", "5%"],
+               min: function (data) { return data.min - 0.05 * (data.max - data.min) < 0 ? 0 : null; } },
+      series: [{ type: "boxplot", data: shown.map(function (w) {
+        return [w.daily.p10, w.daily.p25, w.daily.p50, w.daily.p75, w.daily.p90]; }) }]
+    };
+  }
+  window.lingongWageOption = wageOption;
+
   var params = new URLSearchParams(location.search);
   var query = new URLSearchParams();
   ["month", "region", "min_count"].forEach(function (k) { if (params.get(k)) query.set(k, params.get(k)); });
@@ -70,18 +90,7 @@
     });
 
     var shown = report.wages.filter(function (w) { return !w.suppressed; }).slice(0, 10);
-    var wages = echarts.init(document.getElementById("wages"));
-    wages.setOption({
-      animation: false, grid: { left: 210, right: 30, top: 10, bottom: 30 },
-      tooltip: { trigger: "item", formatter: function (p) { var w = shown[p.dataIndex];
-        return w.name + " (" + w.postings + " postings)<br>p10 " + w.daily.p10 + " · p25 " + w.daily.p25 + " · p50 " +
-          w.daily.p50 + " · p75 " + w.daily.p75 + " · p90 " + w.daily.p90 + " 元/天"; } },
-      yAxis: { type: "category", data: shown.map(function (w) { return w.name + " (" + w.postings + ")"; }),
-               axisLabel: { fontSize: 10 } },
-      xAxis: { type: "value", name: "元/天", scale: true },
-      series: [{ type: "boxplot", data: shown.map(function (w) {
-        return [w.daily.p10, w.daily.p25, w.daily.p50, w.daily.p75, w.daily.p90]; }) }]
-    });
+    echarts.init(document.getElementById("wages")).setOption(wageOption(shown));
 
     function table(id, rows, seekers) {
       var head = "<tr><th>" + ["", "需求人数", "postings"].concat(seekers ? ["求职人数", "求人倍率", "变化"] : []).join("</th><th>") + "</th></tr>";

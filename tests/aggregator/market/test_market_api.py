@@ -8,6 +8,7 @@ import json
 import shutil
 import zipfile
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -119,14 +120,17 @@ def test_cli_report_in_every_format(served: tuple[str, App, Path], tmp_path: Pat
     assert bad.exit_code == 2
 
 
-@pytest.mark.skipif(shutil.which("chromium") is None or shutil.which("chromedriver") is None,
-                    reason="needs Debian chromium and chromium-driver")
-def test_report_view_renders_the_map_in_headless_chromium(served: tuple[str, App, Path]) -> None:
+needs_chromium = pytest.mark.skipif(shutil.which("chromium") is None or shutil.which("chromedriver") is None,
+                                    reason="needs Debian chromium and chromium-driver")
+
+
+@contextmanager
+def report_view(base: str, query: str) -> Iterator[Any]:
+    """A headless Chromium showing ``/market?query`` once its script has drawn everything (or failed)."""
     webdriver = pytest.importorskip("selenium.webdriver")
     from selenium.webdriver.chrome.service import Service
     from selenium.webdriver.support.ui import WebDriverWait
 
-    base, _, _ = served
     opts = webdriver.ChromeOptions()
     opts.binary_location = shutil.which("chromium") or ""
     for arg in ("--headless=new", "--no-sandbox", "--disable-gpu", "--window-size=1400,1200",
@@ -134,10 +138,19 @@ def test_report_view_renders_the_map_in_headless_chromium(served: tuple[str, App
         opts.add_argument(arg)
     driver = webdriver.Chrome(options=opts, service=Service(shutil.which("chromedriver") or ""))
     try:
-        driver.get(f"{base}/market?month=2026-10&min_count=3")
+        driver.get(f"{base}/market?{query}")
         WebDriverWait(driver, 20).until(lambda d: d.find_element("tag name", "body").get_attribute("data-ready")
                                         or d.find_element("tag name", "body").get_attribute("data-error"))
         assert driver.find_element("tag name", "body").get_attribute("data-error") is None
+        yield driver
+    finally:
+        driver.quit()
+
+
+@needs_chromium
+def test_report_view_renders_the_map_in_headless_chromium(served: tuple[str, App, Path]) -> None:
+    base, _, _ = served
+    with report_view(base, "month=2026-10&min_count=3") as driver:
         api = httpx.get(f"{base}/v1/stats/market", params={"month": "2026-10", "min_count": 3}).json()
         assert driver.find_element("id", "demand-total").text == str(api["total"]["demand"])
         assert driver.find_element("id", "markets-count").text == "3"
@@ -153,5 +166,39 @@ def test_report_view_renders_the_map_in_headless_chromium(served: tuple[str, App
             for (let i = 0; i < d.length; i += 4) if (d[i+3] > 0 && (d[i] < 240 || d[i+1] < 240 || d[i+2] < 240)) n++;
             return n;""")
         assert len(png) > 5000 and inked > 10_000
-    finally:
-        driver.quit()
+
+
+#: Wage rows for the chart alone. 教学人员's top whisker (800) is far above the rest and falls on a round number, as
+#: in 深圳's demo month 2026-11: ECharts' own axis then ended at exactly 800, on the box's edge, which read as cut off.
+WAGE_ROWS = [
+    {"name": "教学人员", "postings": 6, "daily": {"p10": 183.91, "p25": 414.0, "p50": 414.0, "p75": 800, "p90": 800}},
+    {"name": "批发与零售服务人员", "postings": 17,
+     "daily": {"p10": 120.0, "p25": 183.91, "p50": 275.0, "p75": 321.84, "p90": 321.84}},
+    {"name": "保安员", "postings": 5, "daily": {"p10": 100, "p25": 100, "p50": 100, "p75": 100, "p90": 100}},
+]
+#: The value axis of a drawn wage chart, its plot area and where its outermost whiskers are drawn (pixels).
+WAGE_AXIS = """
+    const c = echarts.getInstanceByDom(arguments[0]), axis = c.getModel().getComponent('xAxis', 0).axis;
+    const rect = c.getModel().getComponent('grid', 0).coordinateSystem.getRect();
+    const rows = c.getOption().series[0].data;
+    const lo = Math.min(...rows.map(r => r[0])), hi = Math.max(...rows.map(r => r[4]));
+    return {extent: axis.scale.getExtent(), lo: lo, hi: hi, left: rect.x, right: rect.x + rect.width,
+            lo_px: c.convertToPixel({xAxisIndex: 0}, lo), hi_px: c.convertToPixel({xAxisIndex: 0}, hi)};"""
+
+
+@needs_chromium
+def test_wage_boxes_end_inside_the_plot_not_on_its_frame(served: tuple[str, App, Path]) -> None:
+    base, _, _ = served
+    with report_view(base, "month=2026-10&min_count=3") as driver:
+        live = driver.execute_script(WAGE_AXIS, driver.find_element("id", "wages"))
+        div = driver.execute_script("""
+            const div = document.createElement('div'); div.style.cssText = 'width: 640px; height: 260px';
+            document.body.appendChild(div); echarts.init(div).setOption(lingongWageOption(arguments[0]));
+            return div;""", WAGE_ROWS)
+        alone = driver.execute_script(WAGE_AXIS, div)
+    assert alone["lo"] == 100 and alone["hi"] == 800
+    for g in (live, alone):
+        (low, high), span = g["extent"], g["hi"] - g["lo"]
+        # the axis holds every whisker with at least 5% of the wages' range to spare, and no negative pay
+        assert 0 <= low <= g["lo"] - 0.05 * span and high >= g["hi"] + 0.05 * span, g
+        assert g["left"] + 5 <= g["lo_px"] and g["hi_px"] <= g["right"] - 5, g
