@@ -4,7 +4,7 @@
 
 REALDATA_DIR defaults to ``$LINGONG_REALDATA`` or ``/work/shared/realdata``. Writes
 ``aggregator/market/data/{occupation,industry}_nb.json``. Rows of the hand-labelled
-evaluation sample (``tests/aggregator/market/data/labelled_sample.csv``) are left out.
+evaluation samples (``tests/aggregator/market/data/labelled_sample.csv``, ``labelled_blind.csv``) are left out.
 """
 
 from __future__ import annotations
@@ -40,7 +40,9 @@ TRADE_TO_DIVISION: dict[str, str] = {
     "检测/认证": "74", "网络游戏": "64", "计算机系统/维修": "81",
 }
 
-SAMPLE = Path(__file__).resolve().parents[2] / "tests" / "aggregator" / "market" / "data" / "labelled_sample.csv"
+_DATA = Path(__file__).resolve().parents[2] / "tests" / "aggregator" / "market" / "data"
+SAMPLE = _DATA / "labelled_sample.csv"
+SAMPLES = (SAMPLE, _DATA / "labelled_blind.csv")  # evaluation samples: never trained on
 
 
 def read_postings(realdata: Path) -> Iterator[dict[str, str]]:
@@ -57,10 +59,13 @@ def read_postings(realdata: Path) -> Iterator[dict[str, str]]:
 
 
 def held_out() -> set[tuple[str, str]]:
-    if not SAMPLE.exists():
-        return set()
-    with SAMPLE.open(encoding="utf-8", newline="") as fh:
-        return {(r["file"], r["key"]) for r in csv.DictReader(fh)}
+    """(file, key) of every posting in the evaluation samples."""
+    keys: set[tuple[str, str]] = set()
+    for sample in SAMPLES:
+        if sample.exists():
+            with sample.open(encoding="utf-8", newline="") as fh:
+                keys |= {(r["file"], r["key"]) for r in csv.DictReader(fh)}
+    return keys
 
 
 def main(argv: list[str]) -> int:
