@@ -505,6 +505,15 @@ class Catalog:
         self.db.executemany("INSERT OR IGNORE INTO dedupe_blocks VALUES (?, ?, ?)",
                             [(b, posting_id, seq) for b in blocks])
 
+    def dedupe_posting_ids(self) -> list[tuple[str, str]]:
+        """(posting id, cluster id) of every posting with stored dedupe features, in the order their blocks
+        were last written (so rewriting them in this order keeps "the latest postings of a block")."""
+        rows = self.db.execute(
+            "SELECT f.posting_id, f.cluster_id FROM dedupe_features f LEFT JOIN "
+            "(SELECT posting_id, max(seq) AS seq FROM dedupe_blocks GROUP BY posting_id) b USING (posting_id) "
+            "ORDER BY coalesce(b.seq, 0), f.rowid").fetchall()
+        return [(str(p), str(c)) for p, c in rows]
+
     def cluster_size(self, cluster_id: str, exclude: str | None = None) -> int:
         return int(self.db.execute("SELECT count(*) FROM dedupe_features WHERE cluster_id = ? AND posting_id IS NOT ?",
                                    (cluster_id, exclude)).fetchone()[0])

@@ -33,7 +33,7 @@ import hashlib
 import re
 import zlib
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, Protocol
@@ -558,6 +558,36 @@ def assign_cluster(catalog: Catalog, posting: JobPosting) -> tuple[str, str | No
     cluster = choose_cluster(CatalogStore(catalog), f, posting.provenance.content_hash)
     key = f"{f.ekey or f.phone or ''}|{f.city or ''}" if (f.ekey or f.phone) else None
     return cluster, key
+
+
+#: What the stored features hold; bumped when :func:`features` changes, so a catalog written by an older
+#: lingong gets its stored features recomputed (:func:`refresh_features`) before matching goes on.
+#: 2: employer keys without leading places (employer_core), title_text, employment, headcount.
+FEATURES_VERSION = 2
+
+
+def refresh_features(catalog: Catalog, progress: Callable[[int, int], None] | None = None) -> int:
+    """Recompute the stored features of every clustered posting when they predate :data:`FEATURES_VERSION`.
+
+    Cluster ids stay as they are (nothing is re-clustered: published ids keep their meaning); features,
+    bands and blocks are rewritten in the order they were stored, so "the latest postings of a block"
+    stays what it was. One transaction; returns how many postings were refreshed (0 when current).
+    """
+    if int(catalog.get_meta("dedupe_features_version") or 1) >= FEATURES_VERSION:
+        return 0
+    with catalog.transaction():
+        ids = catalog.dedupe_posting_ids()
+        done = 0
+        for posting_id, cluster_id in ids:
+            posting = catalog.get_posting(posting_id)
+            if posting is not None:
+                f = features(posting)
+                catalog.put_dedupe_features(posting_id, cluster_id, _jsonable(f), f.bands(), _blocks(f))
+            done += 1
+            if progress is not None and (done % 10_000 == 0 or done == len(ids)):
+                progress(done, len(ids))
+        catalog.set_meta("dedupe_features_version", str(FEATURES_VERSION))
+    return done
 
 
 def cluster_all(items: Iterable[Features], store: Store | None = None) -> dict[str, str]:

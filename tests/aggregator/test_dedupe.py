@@ -325,3 +325,39 @@ def test_the_bulk_screen_never_drops_a_pair_same_job_accepts() -> None:
         expected |= {(k, index[o.posting_id]) for o, _ in store.candidates(f)}
         store.put(f, f.posting_id)
     assert set(zip(ii.tolist(), jj.tolist(), strict=True)) == expected
+
+
+def test_a_catalog_with_older_features_is_refreshed_and_keeps_its_cluster_ids(open_app, sources_dir: Path,
+                                                                               tmp_path: Path) -> None:
+    a_recs = [job(1), job(2)]
+    _setup(sources_dir, tmp_path, a_recs, [])
+    app = open_app()
+    app.harvest(app.select([])[0])
+    before = _clusters(app)
+    pid = _pid("feed_county", "J0001")
+    # what an older lingong stored: the employer key with its place, no raw title, no version mark
+    old = app.catalog.dedupe_features(pid)
+    assert old is not None and old["features"]["ekey"] == "示例物流"
+    with app.catalog.transaction():
+        for p in app.catalog.iter_postings():
+            row = app.catalog.dedupe_features(p.id)
+            assert row is not None
+            feats = {k: v for k, v in row["features"].items() if k not in ("title_text", "employment", "headcount")}
+            feats["ekey"] = "广州示例物流"
+            f = dedupe.features_from_row(feats)
+            app.catalog.put_dedupe_features(p.id, row["cluster_id"], feats, f.bands(), dedupe._blocks(f))
+        app.catalog.set_meta("dedupe_features_version", "1")
+    assert app.catalog.dedupe_features(pid)["features"]["ekey"] == "广州示例物流"  # type: ignore[index]
+
+    # the next harvest brings the stored features up to date first: same cluster ids, current features
+    _setup(sources_dir, tmp_path, a_recs, [_copy_of_1(company="示例物流有限公司")])
+    app2 = open_app()
+    app2.harvest(app2.select([])[0])
+    assert app2.catalog.get_meta("dedupe_features_version") == str(dedupe.FEATURES_VERSION)
+    row = app2.catalog.dedupe_features(pid)
+    assert row is not None and row["features"]["ekey"] == "示例物流" and row["features"]["title_text"]
+    now = _clusters(app2)
+    assert {k: v for k, v in now.items() if k in before} == before
+    # and matching works on the refreshed features: the copy naming the employer without its place joins
+    assert now[_pid("feed_agency", "B0001")] == before[pid]
+    assert dedupe.refresh_features(app2.catalog) == 0  # current: nothing to do
