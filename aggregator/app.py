@@ -64,9 +64,11 @@ class App:
 
     def harvest(self, sources: list[SourceDefinition], *, full: bool = True,
                 progress: Callable[[SourceDefinition, HarvestRun], None] | None = None,
-                stop: threading.Event | None = None) -> list[HarvestRun]:
-        return Pipeline(self.settings, self.plugins, self.catalog).harvest_many(sources, full=full,
-                                                                                progress=progress, stop=stop)
+                stop: threading.Event | None = None,
+                on_skip: Callable[[SourceDefinition, str], None] | None = None) -> list[HarvestRun]:
+        """Harvest each source under its run lease; see :meth:`Pipeline.harvest_many` (skips, stops)."""
+        return Pipeline(self.settings, self.plugins, self.catalog).harvest_many(
+            sources, full=full, progress=progress, stop=stop, on_skip=on_skip)
 
     def replay_quarantine(self, sources: list[SourceDefinition]) -> list[HarvestRun]:
         pipeline = Pipeline(self.settings, self.plugins, self.catalog)

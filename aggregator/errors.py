@@ -9,6 +9,8 @@ The hierarchy::
     ├── UnknownConnectorError       a source names a connector nobody registered
     ├── HarvestError                a source could not be harvested
     │   └── TransientHarvestError   ... but trying again later may work (Transient)
+    ├── LeaseHeldError              another live process is harvesting the source (it is skipped)
+    ├── LeaseLostError              another process took a running harvest's lease (the run stops)
     ├── RecordError                 one record cannot become a posting (quarantined, never raised out)
     ├── CatalogError                the catalog database is unusable
     └── SearchBackendError          the index engine failed
@@ -64,6 +66,32 @@ class HarvestError(LingongError):
 
 class TransientHarvestError(HarvestError, Transient):
     """Raised by a connector for failures that may pass: timeouts, 5xx, connection refused."""
+
+
+class LeaseHeldError(LingongError):
+    """Raised by :meth:`aggregator.leases.RunLease.acquire` when another live owner holds the source's run lease.
+
+    Not a failure: the pipeline and the scheduler catch it and skip the source, since ``owner`` is
+    harvesting it right now.
+    """
+
+    def __init__(self, source_id: str, owner: str) -> None:
+        self.source_id = source_id
+        self.owner = owner
+        super().__init__(f"{source_id}: running elsewhere (owner {owner})")
+
+
+class LeaseLostError(LingongError):
+    """Raised by :meth:`aggregator.leases.RunLease.renew` when another owner took the lease mid-run.
+
+    That happens when a batch outlasts the lease's time to live; the harvest stops (its run ends
+    ``failed``, closing nothing) so that two processes do not go on harvesting one source.
+    """
+
+    def __init__(self, source_id: str, owner: str) -> None:
+        self.source_id = source_id
+        self.owner = owner
+        super().__init__(f"lost the run lease of {source_id} to {owner}; stopping this run")
 
 
 class RecordError(LingongError):

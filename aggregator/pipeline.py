@@ -3,8 +3,10 @@
 One source at a time, in batches; each batch is one catalog transaction, so a
 crash loses at most the batch in flight and the next run redoes it. A source
 that fails (bad options, unreachable, broken feed) ends its own run as
-``failed`` and the caller goes on with the next source. Index sync is separate
-(:func:`aggregator.indexing.sync_index`): the catalog never waits for the index.
+``failed`` and the caller goes on with the next source. A source runs only under
+its run lease (:mod:`aggregator.leases`), so no two processes harvest it at once.
+Index sync is separate (:func:`aggregator.indexing.sync_index`): the catalog never
+waits for the index.
 """
 
 from __future__ import annotations
@@ -20,10 +22,11 @@ from typing import Any
 
 from aggregator.catalog import Catalog
 from aggregator.checks import combine
-from aggregator.dedupe import assign_cluster
+from aggregator.dedupe import assign_cluster, refresh_features
 from aggregator.employers import checking_with
-from aggregator.errors import LingongError, RecordError
+from aggregator.errors import LeaseHeldError, LingongError, RecordError
 from aggregator.health import DriftPolicy, FieldCoverage, check_drift, is_transient
+from aggregator.leases import LEASE_TTL_S, RunLease, new_owner
 from aggregator.logs import bind as bind_log
 from aggregator.logs import event as log_event
 from aggregator.normalizing import to_posting
@@ -71,11 +74,17 @@ class Pipeline:
                 stop: threading.Event | None = None, drift: DriftPolicy | None = None) -> HarvestRun:
         """Harvest one source completely; never raises for the source's own failures.
 
+        Takes no run lease: the caller holds the source's (:meth:`harvest_many`, the scheduler), and renews
+        it from ``progress``, which runs after every committed batch; an exception there fails the run.
+
         ``stop`` is checked after every committed batch: once set, the run ends ``interrupted`` at that
         safe point, closes nothing and keeps the old cursor, so a later run redoes the rest and nothing
         is lost or stored twice. Before closing unseen postings the run is checked for drift
         (:mod:`aggregator.health`); a run with alarms closes nothing and keeps the old cursor too.
         """
+        refreshed = refresh_features(self.catalog)  # a catalog from an older lingong: its stored dedupe features
+        if refreshed:
+            log_event(log, "dedupe_features_refreshed", postings=refreshed)
         run = self.catalog.start_run(source.id, "full" if full else "incremental")
         connector: Connector | None = None
         started = time.monotonic()
@@ -145,17 +154,34 @@ class Pipeline:
 
     def harvest_many(self, sources: Iterable[SourceDefinition], *, full: bool = True,
                      progress: Callable[[SourceDefinition, HarvestRun], None] | None = None,
-                     stop: threading.Event | None = None) -> list[HarvestRun]:
-        """Harvest sources one after another; one failing source does not stop the others.
+                     stop: threading.Event | None = None,
+                     on_skip: Callable[[SourceDefinition, str], None] | None = None,
+                     lease_ttl_s: float = LEASE_TTL_S) -> list[HarvestRun]:
+        """Harvest sources one after another, each under its run lease; one failing source does not stop the others.
 
+        Each source's lease (:mod:`aggregator.leases`) is taken before its run, renewed after every batch and
+        released when the run ends, however it ends. A source whose lease another live process holds (the
+        scheduler daemon, another ``lingong harvest``) is not run: ``on_skip(source, owner)`` is called and
+        the next source goes on. Skipped sources have no run, so they are absent from the result.
         Once ``stop`` is set, the running source stops at its next safe point and no further source starts.
         """
+        owner = new_owner()
         runs = []
         for source in sources:
             if stop is not None and stop.is_set():
                 break
-            cb: Progress | None = (lambda r, s=source: progress(s, r)) if progress else None
-            runs.append(self.harvest(source, full=full, progress=cb, stop=stop))
+            lease = RunLease(self.catalog, source.id, owner, lease_ttl_s)
+            try:
+                lease.acquire()
+            except LeaseHeldError as exc:
+                log_event(log, "harvest_skipped", source_id=source.id, reason="running_elsewhere", owner=exc.owner)
+                if on_skip:
+                    on_skip(source, exc.owner)
+                continue
+            try:
+                runs.append(self.harvest(source, full=full, progress=_renewing(lease, source, progress), stop=stop))
+            finally:
+                lease.release()
         return runs
 
     # --- quarantine replay ----------------------------------------------------------------------
@@ -305,6 +331,17 @@ class Pipeline:
                 impl.function(run=run, source=source)
             except Exception:  # a notifier never breaks a harvest
                 log.exception("harvest_finished hook of plugin %r failed", impl.plugin_name)
+
+
+def _renewing(lease: RunLease, source: SourceDefinition,
+              progress: Callable[[SourceDefinition, HarvestRun], None] | None) -> Progress:
+    """A batch callback that renews the lease (a lost lease stops the run), then reports progress."""
+    def after_batch(run: HarvestRun) -> None:
+        lease.renew()
+        if progress:
+            progress(source, run)
+
+    return after_batch
 
 
 def _apply(posting: JobPosting, update: dict[str, Any]) -> JobPosting:

@@ -11,8 +11,10 @@ Each enabled source with a ``schedule`` gets one job:
 
 One *slot* is a scheduled fire: the harvest, its retries, and an index sync. Guarantees:
 
-- **single-flight**: ``max_instances=1`` inside a daemon, plus a lease in the catalog
-  (``Catalog.acquire_lease``, renewed after every batch) so two daemons never run one source at once;
+- **single-flight**: ``max_instances=1`` inside a daemon, plus the source's run lease in the catalog
+  (:mod:`aggregator.leases`: held for the whole slot, renewed after every batch, a dead local holder's
+  lease reaped) so two daemons, or a daemon and a ``lingong harvest``, never run one source at once;
+  a slot that finds the lease held elsewhere is skipped (``running_elsewhere``);
 - **limits**: at most ``max_running`` harvests at once (the thread pool), ``per_host`` per site host;
 - **missed runs coalesce**: a daemon that was down runs each overdue source once, not once per miss;
 - **retries**: a failure of a :class:`~aggregator.errors.Transient` type is retried ``retries`` times
@@ -30,14 +32,11 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-import os
 import random
 import re
 import signal
-import socket
 import threading
 import time
-import uuid
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -57,9 +56,10 @@ from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 from aggregator import health
 from aggregator.app import App
 from aggregator.catalog import Catalog
-from aggregator.errors import ConfigError, LingongError
+from aggregator.errors import ConfigError, LeaseHeldError, LingongError
 from aggregator.health import BreakerPolicy, DriftPolicy
 from aggregator.indexing import sync_index
+from aggregator.leases import LEASE_TTL_S, RunLease, new_owner
 from aggregator.logs import bind, event
 from aggregator.pipeline import Pipeline
 from aggregator.runs import HarvestRun
@@ -165,7 +165,7 @@ class SchedulerConfig:
     jitter: float = 0.1                  # share of the interval added at random to each fire
     max_jitter_s: float = 300.0
     misfire_grace_s: int = 3600          # a fire this late still runs (once: missed fires coalesce)
-    lease_ttl_s: float = 600.0           # renewed after every batch
+    lease_ttl_s: float = LEASE_TTL_S     # renewed after every batch
     full: bool = True                    # full harvests (close unseen postings) or incremental
     sync_index: bool = True              # drain the index outbox after every slot
     timezone: str = "Asia/Shanghai"      # of cron expressions and windows
@@ -265,7 +265,7 @@ class Scheduler:
         self.stopping = threading.Event()
         self.metrics = Metrics()
         self.registry = self.metrics.registry
-        self.owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+        self.owner = new_owner()  # one owner for all its threads: max_instances=1 keeps them apart
         chosen = list(sources) if sources is not None else [s for s in app.sources.sources.values() if s.enabled]
         self.sources = {s.id: s for s in chosen}
         self._hosts: dict[str, threading.BoundedSemaphore] = {}
@@ -411,14 +411,16 @@ class Scheduler:
         if source.window and not Window.parse(source.window).contains(now.astimezone(self.tz)):
             self._skip(source, "outside_window", window=source.window)
             return None
-        self._reap_dead_lease(catalog, source.id, state)
-        if not catalog.acquire_lease(source.id, self.owner, self._lease_until(), _iso(now)):
-            self._skip(source, "running_elsewhere", owner=catalog.source_state(source.id)["lease_owner"])
+        lease = RunLease(catalog, source.id, self.owner, self.config.lease_ttl_s)
+        try:
+            lease.acquire()
+        except LeaseHeldError as exc:
+            self._skip(source, "running_elsewhere", owner=exc.owner)
             return None
         try:
-            run = self._harvest_with_retries(source, catalog)
+            run = self._harvest_with_retries(source, catalog, lease)
         finally:
-            catalog.release_lease(source.id, self.owner)
+            lease.release()
         if run is None:
             return None
         if run.status != "interrupted":
@@ -437,12 +439,13 @@ class Scheduler:
             self._sync(catalog)
         return run
 
-    def _harvest_with_retries(self, source: SourceDefinition, catalog: Catalog) -> HarvestRun | None:
+    def _harvest_with_retries(self, source: SourceDefinition, catalog: Catalog,
+                              lease: RunLease) -> HarvestRun | None:
+        """The slot's harvest and retries, all under ``lease`` (the pipeline's own harvest takes none)."""
         pipeline = Pipeline(self.app.settings, self.app.plugins, catalog)
 
         def renew(run: HarvestRun) -> None:
-            if not catalog.acquire_lease(source.id, self.owner, self._lease_until(), _iso(_utcnow())):
-                raise LingongError(f"lost the run lease of {source.id} to another process; stopping this run")
+            lease.renew()  # LeaseLostError: another process took over; the run ends failed, not retried
 
         attempt = 0
         while True:
@@ -482,25 +485,6 @@ class Scheduler:
             yield True
         finally:
             sem.release()
-
-    def _lease_until(self) -> str:
-        return _iso(_utcnow() + timedelta(seconds=self.config.lease_ttl_s))
-
-    def _reap_dead_lease(self, catalog: Catalog, source_id: str, state: dict[str, Any]) -> None:
-        """A lease held by a dead process of this machine is released without waiting for it to expire."""
-        owner = state.get("lease_owner")
-        if not owner or owner == self.owner:
-            return
-        host, _, rest = owner.partition(":")
-        pid = rest.partition(":")[0]
-        if host != socket.gethostname() or not pid.isdigit():
-            return
-        try:
-            os.kill(int(pid), 0)
-        except ProcessLookupError:
-            catalog.release_lease(source_id, owner)
-        except PermissionError:
-            pass
 
     def _sync(self, catalog: Catalog | None = None) -> None:
         if not self.config.sync_index:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import signal
+import socket
 import sqlite3
 import subprocess
 import sys
@@ -84,10 +85,14 @@ def test_killed_mid_harvest_then_rerun_loses_nothing_and_duplicates_nothing(
     stored_before = _postings(db)
     assert 100 <= stored_before < TOTAL, "the kill must land mid-run"
 
-    if sig == signal.SIGTERM:  # the process recorded its own stop; nothing was left "running"
-        with sqlite3.connect(db) as conn:
+    with sqlite3.connect(db) as conn:
+        (lease_owner,) = conn.execute("SELECT lease_owner FROM source_state WHERE source_id = 'feed_slow'").fetchone()
+        if sig == signal.SIGTERM:  # the process recorded its own stop and gave its lease back
             assert conn.execute("SELECT status, error FROM runs").fetchall() == [
                 ("interrupted", "stopped at a safe point (shutdown requested)")]
+            assert lease_owner is None
+        else:  # killed holding the lease: the rerun, on this host, sees the pid is gone and reaps it
+            assert lease_owner.split(":")[:2] == [socket.gethostname(), str(proc.pid)]
     _SlowFeed.delay = 0.0
     rerun = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=120)
     assert rerun.returncode == 0, rerun.stderr
@@ -107,5 +112,6 @@ def test_killed_mid_harvest_then_rerun_loses_nothing_and_duplicates_nothing(
         assert app.backend.count() == counts["clusters"] == TOTAL
         statuses = [r.status for r in app.catalog.runs("feed_slow")]
         assert statuses == ["ok", "interrupted"]
+        assert app.catalog.source_state("feed_slow")["lease_owner"] is None
     finally:
         app.close()
