@@ -286,18 +286,19 @@ class Catalog:
 
     # --- raw records --------------------------------------------------------------------------
 
-    def raw_states(self, source_id: str, native_ids: Sequence[str]) -> dict[str, tuple[str, str, str | None]]:
-        """{native_id: (content_hash, state, posting status or None)} for the ids the catalog has."""
-        out: dict[str, tuple[str, str, str | None]] = {}
+    def raw_states(self, source_id: str,
+                   native_ids: Sequence[str]) -> dict[str, tuple[str, str, str | None, str | None]]:
+        """{native_id: (content_hash, state, posting status or None, stored url)} for the ids the catalog has."""
+        out: dict[str, tuple[str, str, str | None, str | None]] = {}
         for i in range(0, len(native_ids), 500):
             chunk = native_ids[i:i + 500]
             marks = ",".join("?" * len(chunk))
             rows = self.db.execute(
-                "SELECT r.native_id, r.content_hash, r.state, p.status FROM raw_records r LEFT JOIN postings p "
+                "SELECT r.native_id, r.content_hash, r.state, p.status, r.url FROM raw_records r LEFT JOIN postings p "
                 "ON p.source_id = r.source_id AND p.native_id = r.native_id "
                 f"WHERE r.source_id = ? AND r.native_id IN ({marks})", (source_id, *chunk))
-            for nid, h, state, status in rows:
-                out[nid] = (h, state, status)
+            for nid, h, state, status, url in rows:
+                out[nid] = (h, state, status, url)
         return out
 
     def reopen(self, posting_id: str) -> str | None:

@@ -238,6 +238,11 @@ class Pipeline:
             content_hash = raw.content_hash
             prev = states.get(raw.native_id)
             if prev and prev[0] == content_hash:
+                if prev[1] == "posting" and prev[2] == "open" and raw.url and raw.url != prev[3]:
+                    # the same record at a new address (the site moved host, port or scheme: the hash
+                    # leaves its own links out): store it again so links follow, but it is not "updated"
+                    self._store(raw, content_hash, source, run, had_posting=True, relocated=True)
+                    continue
                 seen.append(raw.native_id)
                 if prev[1] == "quarantined":
                     run.quarantined += 1
@@ -250,11 +255,13 @@ class Pipeline:
                     run.unchanged += 1
                 continue
             state = self._store(raw, content_hash, source, run, had_posting=bool(prev and prev[2]))
-            states[raw.native_id] = (content_hash, state, "open" if state == "posting" else None)
+            states[raw.native_id] = (content_hash, state, "open" if state == "posting" else None, raw.url)
         self.catalog.touch_raw(source.id, seen, run.id)
 
     def _store(self, raw: RawPosting, content_hash: str, source: SourceDefinition, run: HarvestRun,
-               *, had_posting: bool) -> str:
+               *, had_posting: bool, relocated: bool = False) -> str:
+        """Normalise and store one record (or quarantine it); counts it new, updated, or — ``relocated``,
+        the same content at a new URL — unchanged."""
         try:
             posting = self._normalise(raw, source)
         except RecordError as exc:
@@ -278,7 +285,10 @@ class Pipeline:
         self.catalog.upsert_raw(source.id, raw.native_id, content_hash, raw.payload, raw.url, "posting", run.id)
         self.catalog.resolve_quarantine(source.id, raw.native_id)
         self.catalog.enqueue({cluster, old_cluster} - {None})  # type: ignore[arg-type]
-        if had_posting:
+        if relocated:
+            run.unchanged += 1
+            log_event(log, "posting_relocated", native_id=raw.native_id, url=raw.url)
+        elif had_posting:
             run.updated += 1
         else:
             run.new += 1

@@ -11,9 +11,10 @@ import hashlib
 import json
 import re
 from datetime import date, datetime
-from functools import cached_property
+from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Any, Literal
+from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
@@ -221,9 +222,38 @@ class RawPosting(_Model):
 
     @cached_property
     def content_hash(self) -> str:
-        """Hash of what the source said: unchanged at the source means unchanged here (computed once)."""
+        """Hash of what the source said: unchanged at the source means unchanged here (computed once).
+
+        Links to the record's own site count by their path: in the payload, ``http(s)://`` and the
+        host[:port] of ``url`` are left out wherever they appear, so a site that moves to another host,
+        port or scheme (a new domain, http → https, a mirror, a restarted sandbox) does not make its
+        records "updated". Links to other hosts are hashed whole. ``url`` is the same on quarantine
+        replay (the mapped URL, else the locator the record was quarantined at), so the hash is too.
+        """
         blob = json.dumps(self.payload, sort_keys=True, ensure_ascii=False, default=str)
+        own = _own_origin(self.url)
+        if own is not None:
+            blob = own.sub("", blob)
         return hashlib.sha256(blob.encode()).hexdigest()
+
+
+def _own_origin(url: str | None) -> re.Pattern[str] | None:
+    """What a link to ``url``'s own site starts with (either scheme, its host[:port]); None if not http(s)."""
+    if not url:
+        return None
+    try:
+        parts = urlsplit(url.strip())
+    except ValueError:  # e.g. an unclosed IPv6 bracket
+        return None
+    if parts.scheme.lower() not in ("http", "https") or not parts.netloc:
+        return None
+    return _origin_pattern(parts.netloc)
+
+
+@lru_cache(maxsize=256)
+def _origin_pattern(netloc: str) -> re.Pattern[str]:
+    # not followed by more host or port: http://a.cn must leave http://a.cn.evil.org and http://a.cn:8080 alone
+    return re.compile(r"https?://" + re.escape(netloc) + r"(?![\w.:@%~+-])", re.IGNORECASE | re.ASCII)
 
 
 class PhysicalMarket(_Model):

@@ -7,6 +7,7 @@ import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -138,3 +139,58 @@ def _day_after(sb: Sandbox, app: App) -> None:
 
 def _postings(app: App, sid: str) -> list[JobPosting]:
     return [p for p in app.catalog.iter_postings() if p.source_id == sid]
+
+
+@pytest.mark.slow
+def test_the_demo_sources_again_from_a_sandbox_on_other_ports_change_nothing() -> None:
+    """``lingong demo`` puts its sandbox on free ports, new ones each time. Records that link to their own
+    site (the portal's detailUrl, the JSON-LD url) name that port, yet a second harvest of every demo source
+    from a sandbox on other ports, into the same catalog, finds 0 new and 0 updated: the same day's province.
+    The moved postings are stored again with their new links (counted unchanged), so no link goes stale."""
+    from aggregator.settings import DEMO_SOURCES_DIR
+    from connectors.testkit.kit import patched_env
+
+    with Sandbox(size=120) as first:
+        with patched_env(first.env()):
+            app = App.open(DEMO_SOURCES_DIR, entrypoints=False)
+            try:
+                runs = {r.source_id: r for r in app.harvest(app.select([])[0])}
+                own_links = {sid: _stored_with(app, sid, first.urls[site] + "/")
+                             for sid, site in (("portal_yuegong", "portal"), ("jsonld_dongguan", "jobsite"))}
+            finally:
+                app.close()
+        assert all(r.status == "ok" and r.new > 0 for r in runs.values()), runs
+        # the case in point: every record these two stored carries the first sandbox's host:port
+        assert own_links == {sid: runs[sid].new + runs[sid].quarantined for sid in own_links}
+        with Sandbox(size=120) as second:  # started while the first still holds its ports: all seven differ
+            assert not _ports(first) & _ports(second)
+            first.stop()
+            with patched_env(second.env()):
+                app = App.open(DEMO_SOURCES_DIR, entrypoints=False)
+                try:
+                    again = {r.source_id: r for r in app.harvest(app.select([])[0])}
+                    # ... and the links follow the move: stored records and postings name the new port
+                    moved = {sid: (_stored_with(app, sid, second.urls[site] + "/"),
+                                   _stored_with(app, sid, first.urls[site] + "/"),
+                                   sum(bool(p.url and p.url.startswith(second.urls[site] + "/"))
+                                       for p in _postings(app, sid)))
+                             for sid, site in (("portal_yuegong", "portal"), ("jsonld_dongguan", "jobsite"))}
+                finally:
+                    app.close()
+    # (quarantined records keep the payload they were quarantined with, for replay)
+    assert moved == {sid: (runs[sid].new, runs[sid].quarantined, runs[sid].new) for sid in own_links}
+    assert again.keys() == runs.keys()
+    assert {sid: (r.status, r.new, r.updated, r.closed) for sid, r in again.items()} == dict.fromkeys(
+        runs, ("ok", 0, 0, 0))
+    assert {sid: r.unchanged for sid, r in again.items()} == {sid: r.new for sid, r in runs.items()}
+
+
+def _stored_with(app: App, sid: str, text: str) -> int:
+    """How many raw records of ``sid`` the catalog holds whose payload contains ``text``."""
+    row = app.catalog.db.execute("SELECT count(*) FROM raw_records WHERE source_id = ? AND instr(payload, ?) > 0",
+                                 (sid, text)).fetchone()
+    return int(row[0])
+
+
+def _ports(sb: Sandbox) -> set[int | None]:
+    return {urlsplit(u).port for u in sb.urls.values()}
