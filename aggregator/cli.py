@@ -2,7 +2,8 @@
 
 Progress and messages go to stderr, results to stdout, so ``--json`` output can
 be piped. Exit status 1 means something failed (a source, a file); everything
-that could still be done was done.
+that could still be done was done. A source skipped because another process is
+harvesting it (its run lease, :mod:`aggregator.leases`) is not a failure.
 """
 
 from __future__ import annotations
@@ -53,8 +54,13 @@ def _report_source_errors(a: App) -> int:
     return len(a.source_errors())
 
 
-def _harvest(a: App, ids: list[str], full: bool, quiet: bool = False) -> tuple[list[HarvestRun], int]:
-    """Harvest with a progress bar per source, then sync the index. Returns runs and a failure count."""
+def _harvest(a: App, ids: list[str], full: bool,
+             quiet: bool = False) -> tuple[list[HarvestRun], dict[str, str], int]:
+    """Harvest with a progress bar per source, then sync the index.
+
+    Returns the runs, the sources skipped because another process holds their run lease (id → that
+    owner), and a failure count; a skipped source is not a failure.
+    """
     failures = _report_source_errors(a)
     chosen, unknown = a.select(ids)
     for name in unknown:
@@ -69,8 +75,15 @@ def _harvest(a: App, ids: list[str], full: bool, quiet: bool = False) -> tuple[l
             progress.update(tasks[source.id], completed=run.fetched,
                             detail=f"{run.new} new · {run.updated} upd · {run.quarantined} quar")
 
+        skipped: dict[str, str] = {}
+
+        def on_skip(source: SourceDefinition, owner: str) -> None:
+            skipped[source.id] = owner
+            progress.update(tasks[source.id], total=1, completed=1,
+                            detail="[yellow]skipped[/yellow]: running elsewhere")
+
         with _stop_on_sigterm() as stop:
-            runs = a.harvest(chosen, full=full, progress=on_batch, stop=stop)
+            runs = a.harvest(chosen, full=full, progress=on_batch, stop=stop, on_skip=on_skip)
         for run in runs:
             mark = "[green]ok[/green]" if run.status == "ok" else f"[red]{run.status}[/red]"
             progress.update(tasks[run.source_id], total=max(run.fetched, 1), completed=max(run.fetched, 1),
@@ -84,10 +97,12 @@ def _harvest(a: App, ids: list[str], full: bool, quiet: bool = False) -> tuple[l
             progress.update(index_task, detail=f"[red]failed: {exc}[/red] (outbox kept; next sync resumes)")
             failures += 1
     failures += sum(r.status != "ok" for r in runs)
+    for source_id, owner in skipped.items():
+        err.print(f"[yellow]{source_id} skipped:[/yellow] running elsewhere (owner {owner})")
     for r in runs:
         if r.error:
             err.print(f"[red]{r.source_id} failed:[/red] {r.error}")
-    return runs, failures
+    return runs, skipped, failures
 
 
 @contextmanager
@@ -112,7 +127,8 @@ def _stop_on_sigterm() -> Iterator[threading.Event]:
             signal.signal(sig, handler)
 
 
-def _runs_table(runs: list[HarvestRun], title: str, started: bool = False) -> Table:
+def _runs_table(runs: list[HarvestRun], title: str, started: bool = False,
+                skipped: dict[str, str] | None = None) -> Table:
     t = Table(title=title, title_justify="left")
     if started:
         t.add_column("started (UTC)", no_wrap=True)
@@ -130,7 +146,14 @@ def _runs_table(runs: list[HarvestRun], title: str, started: bool = False) -> Ta
                  f"{r.duration_s:.1f}" if r.duration_s is not None else ""]
         when = r.started_at[5:16].replace("T", " ")  # MM-DD HH:MM (UTC), enough to tell runs apart
         t.add_row(*([when] if started else []), *cells)
+    for source_id in skipped or {}:
+        t.add_row(source_id, "[yellow]skipped[/yellow]")  # running elsewhere: no run, no counts
     return t
+
+
+def _skipped_json(skipped: dict[str, str]) -> list[dict[str, str]]:
+    return [{"source_id": s, "status": "skipped", "reason": "running_elsewhere", "owner": owner}
+            for s, owner in skipped.items()]
 
 
 def _pay(item: dict[str, Any]) -> str:
@@ -167,10 +190,6 @@ def _result_json(result: SearchResult) -> dict[str, Any]:
 # --- commands ----------------------------------------------------------------------------------
 
 
-#: first of the seven ports ``lingong demo`` puts its sandbox on (``sandbox serve`` defaults to 8765)
-DEMO_SANDBOX_PORT = 18765
-
-
 @app.command()
 def demo(
     json_out: JsonOpt = False,
@@ -180,17 +199,15 @@ def demo(
     from connectors.sandbox import Sandbox
 
     started = time.monotonic()
-    try:  # fixed ports when free: page URLs (part of every posting) stay the same from one demo to the next
-        sandbox = Sandbox(DEMO_SANDBOX_PORT)
-    except OSError:
-        sandbox = Sandbox()
-    with sandbox:
+    # Free ports, new ones each run: a record's links to its own site are hashed without host:port
+    # (RawPosting.content_hash), so a second demo on other ports still finds 0 new, 0 updated.
+    with Sandbox() as sandbox:
         os.environ.update(sandbox.env())
         err.print(f"[bold]lingong demo[/bold] · sandbox province on {sandbox.url} "
                   f"({len(sandbox.sites)} sites, {sandbox.province.size} postings) · "
                   f"data in {os.environ.get('LINGONG_HOME') or '~/.lingong'}")
         with open_app(DEMO_SOURCES_DIR) as a:
-            runs, failures = _harvest(a, [], full=True, quiet=json_out)
+            runs, skipped, failures = _harvest(a, [], full=True, quiet=json_out)
             counts = a.status()
             searches = {q: a.search(SearchQuery(q=q, page_size=5)) for q in (queries or ["普工", "骑手", "保洁"])}
             newest = a.search(SearchQuery(sort="newest", page_size=100)).items
@@ -198,6 +215,7 @@ def demo(
     elapsed = time.monotonic() - started
     summary = {
         "runs": [r.model_dump(include=set(RUN_FIELDS)) for r in runs],
+        "skipped": _skipped_json(skipped),
         "catalog": counts,
         "duplicates_merged": counts["open"] - counts["clusters"],
         "searches": {q: _result_json(r) for q, r in searches.items()},
@@ -206,7 +224,7 @@ def demo(
     if json_out:
         emit_json(summary)
     else:
-        out.print(_runs_table(runs, "harvest"))
+        out.print(_runs_table(runs, "harvest", skipped=skipped))
         out.print(f"catalog: {counts['open']} open postings from {len(runs)} sources → {counts['clusters']} distinct "
                   f"jobs ({summary['duplicates_merged']} cross-posted duplicates merged), "
                   f"{counts['quarantined']} records in quarantine, index outbox {counts['outbox']}")
@@ -229,16 +247,21 @@ def harvest(
     sources: SourcesOpt = None,
     json_out: JsonOpt = False,
 ) -> None:
-    """Harvest sources into the catalog and sync the index."""
+    """Harvest sources into the catalog and sync the index.
+
+    A source that another process is harvesting (the daemon, another harvest) is skipped, not waited for:
+    with --json it is listed as {"source_id", "status": "skipped", "reason": "running_elsewhere", "owner"}.
+    Exit status 0 when every source ran ok or was skipped, 1 when one failed, 2 for bad arguments.
+    """
     if source_ids and all_:
         err.print("[red]error:[/red] give source ids or --all, not both")
         raise typer.Exit(2)
     with open_app(sources) as a:
-        runs, failures = _harvest(a, list(source_ids or []), full=not incremental, quiet=json_out)
+        runs, skipped, failures = _harvest(a, list(source_ids or []), full=not incremental, quiet=json_out)
         if json_out:
-            emit_json([r.model_dump(include={"id", *RUN_FIELDS, "error"}) for r in runs])
+            emit_json([r.model_dump(include={"id", *RUN_FIELDS, "error"}) for r in runs] + _skipped_json(skipped))
         else:
-            out.print(_runs_table(runs, "harvest"))
+            out.print(_runs_table(runs, "harvest", skipped=skipped))
     raise typer.Exit(1 if failures else 0)
 
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import os
+import re
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -122,9 +124,18 @@ def test_unknown_source_id_is_reported(harvested: Path) -> None:
     assert "unknown source 'feed_nope'" in result.stderr
 
 
+def _sandbox_port(stderr: str) -> int:
+    m = re.search(r"sandbox province on\s+http://127\.0\.0\.1:(\d+)", stderr)
+    assert m, stderr
+    return int(m.group(1))
+
+
 @pytest.mark.slow
 def test_demo_end_to_end_twice(_isolated_home: Path) -> None:
-    """The README's first command: a fresh home, then a second run that finds nothing new."""
+    """The README's first command: a fresh home, then a second run that finds nothing new.
+
+    The demo's sandbox takes free ports: the second run gets other ones (the first run's main port is
+    held meanwhile, so it must), and still nothing is new or updated."""
     cmd = [sys.executable, "-m", "aggregator", "demo", "--json"]
     first = subprocess.run(cmd, capture_output=True, text=True, timeout=300, env=os.environ.copy())
     assert first.returncode == 0, first.stderr
@@ -137,8 +148,13 @@ def test_demo_end_to_end_twice(_isolated_home: Path) -> None:
     sources_seen |= {o["source_id"] for r in data["searches"].values() for i in r["items"]
                      for o in i["other_sources"]}
     assert len(sources_seen) >= 2
-    second = subprocess.run(cmd, capture_output=True, text=True, timeout=300, env=os.environ.copy())
+    with socket.socket() as taken:
+        taken.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        taken.bind(("127.0.0.1", _sandbox_port(first.stderr)))
+        taken.listen()
+        second = subprocess.run(cmd, capture_output=True, text=True, timeout=300, env=os.environ.copy())
     assert second.returncode == 0, second.stderr
+    assert _sandbox_port(second.stderr) != _sandbox_port(first.stderr)
     again = json.loads(second.stdout)
     assert [(r["new"], r["updated"]) for r in again["runs"]] == [(0, 0)] * len(again["runs"])
     assert again["catalog"] == data["catalog"]
