@@ -56,7 +56,7 @@ from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 from aggregator import health
 from aggregator.app import App
 from aggregator.catalog import Catalog
-from aggregator.errors import ConfigError, LeaseHeldError, LingongError
+from aggregator.errors import ConfigError, LeaseHeldError, LeaseLostError, LingongError
 from aggregator.health import BreakerPolicy, DriftPolicy
 from aggregator.indexing import sync_index
 from aggregator.leases import LEASE_TTL_S, RunLease, new_owner
@@ -449,9 +449,9 @@ class Scheduler:
 
         attempt = 0
         while True:
-            with self._host_slot(source) as got:
+            with self._host_slot(source, lease) as got:
                 if not got:
-                    return None  # stopping while waiting for the host
+                    return None  # stopping (or the lease lost) while waiting for the host
                 self.metrics.running.inc()
                 try:
                     run = pipeline.harvest(source, full=self.config.full, progress=renew, stop=self.stopping,
@@ -466,21 +466,46 @@ class Scheduler:
             self.metrics.retries.labels(source.id).inc()
             event(log, "retry_scheduled", logging.WARNING, attempt=attempt, delay_s=round(delay, 2),
                   error=run.error)
-            if self.stopping.wait(delay):
+            if not self._wait_holding(lease, delay):
                 return run
 
+    def _wait_holding(self, lease: RunLease, seconds: float) -> bool:
+        """Wait ``seconds`` keeping ``lease`` alive (renewed every third of its time to live); False when
+        stopping or when another process took the lease meanwhile."""
+        deadline = time.monotonic() + seconds
+        step = max(self.config.lease_ttl_s / 3, 0.05)
+        while (left := deadline - time.monotonic()) > 0:
+            if self.stopping.wait(min(left, step)):
+                return False
+            try:
+                lease.renew()
+            except LeaseLostError as exc:
+                event(log, "lease_lost", logging.WARNING, owner=exc.owner)
+                return False
+        return True
+
     @contextmanager
-    def _host_slot(self, source: SourceDefinition) -> Iterator[bool]:
+    def _host_slot(self, source: SourceDefinition, lease: RunLease | None = None) -> Iterator[bool]:
+        """A slot of the source's host (per-host limit); the lease, if given, is renewed while waiting."""
         host = source_host(source)
         if host is None:
             yield True
             return
         with self._hosts_lock:
             sem = self._hosts.setdefault(host, threading.BoundedSemaphore(self.config.per_host))
+        renew_at = time.monotonic() + self.config.lease_ttl_s / 3
         while not sem.acquire(timeout=0.2):
             if self.stopping.is_set():
                 yield False
                 return
+            if lease is not None and time.monotonic() >= renew_at:
+                try:
+                    lease.renew()
+                except LeaseLostError as exc:
+                    event(log, "lease_lost", logging.WARNING, owner=exc.owner)
+                    yield False
+                    return
+                renew_at = time.monotonic() + self.config.lease_ttl_s / 3
         try:
             yield True
         finally:

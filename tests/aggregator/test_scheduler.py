@@ -279,14 +279,6 @@ def test_one_daemon_runs_each_host_one_harvest_at_a_time(sources_dir: Path, coun
 # --- retries and the circuit breaker -------------------------------------------------------------
 
 
-class _Hook:
-    def __init__(self) -> None:
-        self.runs: list[Any] = []
-
-    def lingong_harvest_finished(self, run: Any, source: Any) -> None:
-        self.runs.append(run)
-
-
 def test_failing_source_is_retried_then_paused_then_resumed(
         sources_dir: Path, counting_feed: str, monkeypatch: pytest.MonkeyPatch) -> None:
     from tests.aggregator.test_health import webhook_server
@@ -327,6 +319,41 @@ def test_failing_source_is_retried_then_paused_then_resumed(
             assert retries == 4
         finally:
             a.close()
+
+
+def test_the_lease_is_kept_through_a_retry_wait_longer_than_its_time_to_live(
+        sources_dir: Path, counting_feed: str, open_app: Any) -> None:
+    _set_schedule(write_source(sources_dir, "feed_flaky", options={
+        "url": f"{counting_feed}/feed_flaky.ndjson", "format": "ndjson", "http": HTTP_QUICK}), "interval:1h")
+    _CountingFeed.fail = True
+    a = open_app()
+    # a 0.4 s lease and a retry wait of 1.2-1.8 s: without renewal it would lapse in the middle of the wait
+    scheduler = Scheduler(a, SchedulerConfig(jitter=0.0, retries=1, backoff_s=1.5, backoff_max_s=1.5,
+                                             lease_ttl_s=0.4, sync_index=False))
+    taken: list[bool] = []
+
+    def intruder() -> None:
+        other = App.open(sources_dir, entrypoints=False)
+        try:
+            while not other.catalog.runs("feed_flaky"):  # the first try has failed: the retry wait begins
+                time.sleep(0.02)
+            deadline = time.monotonic() + 1.0
+            while time.monotonic() < deadline:  # inside the wait, over several lifetimes of the lease
+                now = datetime.now(UTC)
+                taken.append(other.catalog.acquire_lease(
+                    "feed_flaky", "elsewhere:1:x", (now + timedelta(seconds=60)).isoformat(timespec="seconds"),
+                    now.isoformat(timespec="seconds")))
+                time.sleep(0.1)
+        finally:
+            other.close()
+
+    thread = threading.Thread(target=intruder, daemon=True)
+    thread.start()
+    run = scheduler.run_slot("feed_flaky")
+    thread.join(timeout=10)
+    assert run is not None and run.status == "failed"
+    assert [r.status for r in a.catalog.runs("feed_flaky")] == ["failed", "failed"]  # the retry ran
+    assert taken and not any(taken)  # the other owner never got the lease while the slot held it
 
 
 def test_pause_ends_by_itself_after_the_cool_down(sources_dir: Path, counting_feed: str, open_app: Any) -> None:
