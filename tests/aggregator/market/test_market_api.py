@@ -93,7 +93,7 @@ def test_stats_market_and_markets(served: tuple[str, App, Path]) -> None:
         assert m["count"] == 3
         assert {x["name"] for x in m["markets"]} == {x[1] for x in MARKETS}
         assert all(x["lat"] and x["lon"] and x["services"] for x in m["markets"])
-        assert c.get("/market/static/../../catalog.py").status_code == 404
+        assert c.get("/market/static/../../catalog/__init__.py").status_code == 404
 
 
 def test_cli_report_in_every_format(served: tuple[str, App, Path], tmp_path: Path,
