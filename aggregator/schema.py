@@ -32,7 +32,7 @@ CANONICAL_INPUT_FIELDS: tuple[str, ...] = (
 #: The input fields a ``kind: seekers`` source's ``mapping`` may fill (see ``aggregator.seekers.ingest``).
 SEEKER_INPUT_FIELDS: tuple[str, ...] = (
     "native_id", "occupations", "categories", "skills", "region", "address", "lat", "lon", "radius_km", "days",
-    "hours", "min_pay", "channel_kind", "channel_id", "phone",
+    "hours", "min_pay", "channel_kind", "channel_id", "phone", "registered_at",
 )
 
 _SOURCE_ID = re.compile(r"^[a-z][a-z0-9_]{1,63}$")

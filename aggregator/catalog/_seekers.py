@@ -28,14 +28,19 @@ class _SeekersMixin(_Core):
         return self.db.execute("SELECT 1 FROM seekers LIMIT 1").fetchone() is not None
 
     def put_seeker(self, seeker_id: str, kind: str, profile: str, contact: bytes, keys: Sequence[str], *,
-                   source_id: str | None = None, native_id: str | None = None) -> int:
-        """Insert or replace a stored query and its index keys; return its ``seq``."""
+                   source_id: str | None = None, native_id: str | None = None,
+                   registered_at: str | None = None) -> int:
+        """Insert or replace a stored query and its index keys; return its ``seq``.
+
+        ``created_at`` (when the registration counts from) is ``registered_at`` when given, else now; it is
+        set on insert only. ``contact`` is empty for a registration that is counted but never notified.
+        """
         now = _now()
         row = self.db.execute(
             "INSERT INTO seekers (id, kind, source_id, native_id, profile, contact, created_at, updated_at) "
             "VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET profile = excluded.profile, "
             "contact = excluded.contact, updated_at = excluded.updated_at RETURNING seq",
-            (seeker_id, kind, source_id, native_id, profile, contact, now, now)).fetchone()
+            (seeker_id, kind, source_id, native_id, profile, contact, registered_at or now, now)).fetchone()
         seq = int(row[0])
         self.db.execute("DELETE FROM seeker_keys WHERE seq = ?", (seq,))
         self.db.executemany("INSERT OR IGNORE INTO seeker_keys VALUES (?, ?)", [(k, seq) for k in keys])
@@ -57,6 +62,16 @@ class _SeekersMixin(_Core):
         """(seq, kind, profile JSON, sealed contact) of one stored query."""
         row = self.db.execute("SELECT seq, kind, profile, contact FROM seekers WHERE id = ?", (seeker_id,)).fetchone()
         return (int(row[0]), row[1], row[2], bytes(row[3])) if row else None
+
+    def reachable_seekers(self, seqs: Sequence[int]) -> set[int]:
+        """The stored queries among ``seqs`` that have a contact (a counted-only registration has none)."""
+        out: set[int] = set()
+        for i in range(0, len(seqs), 500):
+            chunk = list(seqs[i:i + 500])
+            rows = self.db.execute(f"SELECT seq FROM seekers WHERE seq IN ({','.join('?' * len(chunk))}) "
+                                   "AND length(contact) > 0", chunk)
+            out.update(int(r[0]) for r in rows)
+        return out
 
     def seeker_id_for(self, source_id: str, native_id: str) -> str | None:
         row = self.db.execute("SELECT id FROM seekers WHERE source_id = ? AND native_id = ?",

@@ -5,6 +5,12 @@ The source's ``mapping`` fills :data:`aggregator.schema.SEEKER_INPUT_FIELDS`; li
 ``days`` may also be a range (``1-5``), ``region`` is a code or a place name, ``min_pay`` is
 pay text (``20元/小时``), and the channel is ``channel_kind`` + ``channel_id`` (an opaque id the
 platform's ``lingong_notify`` plugin understands) or, failing that, ``phone`` (kind ``sms``).
+A source that maps neither sends registrations that are only counted (求职人数 in the market
+report) and never notified: lingong has no way, and no consent, to reach those people.
+``registered_at`` (the 登记日期) dates a registration; without it, it counts from when it is stored.
+
+A record that reads as what is stored already (profile and contact) is counted unchanged and not
+written again, so re-harvesting an unchanged export is 0 new, 0 updated.
 
 Unlike postings, the record itself is not kept (``raw_records`` would hold contact details in
 the clear): only the profile and the encrypted channel are. A record that cannot be read is
@@ -67,8 +73,16 @@ def registration(fields: dict[str, str | None], source: SourceDefinition) -> See
         data["channel"] = {"kind": fields["channel_kind"], "id": fields["channel_id"]}
     elif fields.get("phone"):
         data["channel"] = {"kind": "sms", "id": fields["phone"]}
-    else:
+    elif source.mapping.get("channel_kind") or source.mapping.get("phone"):
         raise ValueError("channel: needs channel_kind + channel_id, or phone")
+    # a source mapping no channel at all sends registrations that are counted (求人倍率), never notified
+    if fields.get("registered_at"):
+        from normalize import parse_datetime
+
+        when = parse_datetime(fields["registered_at"])
+        if when is None:
+            raise ValueError(f"registered_at: cannot read {fields['registered_at']!r} as a date")
+        data["registered_at"] = when
     return SeekerRegistration.model_validate(data)
 
 
@@ -95,7 +109,10 @@ def ingest_seekers(catalog: Catalog, plugins: Plugins, home: Path, batch: list[H
                                reason=reason, payload=WITHHELD, run_id=run.id)
             run.quarantined += 1
             continue
-        known = catalog.seeker_id_for(source.id, item.native_id) is not None
+        known = catalog.seeker_id_for(source.id, item.native_id)
+        if known is not None and seekers.holds(known, reg):
+            run.unchanged += 1  # re-storing it would re-seal the contact and reset every matcher's cache
+            continue
         seekers.register(reg, source_id=source.id, native_id=item.native_id)
         if known:
             run.updated += 1

@@ -9,7 +9,7 @@ the :class:`Channel` (how to reach them) only encrypted (:mod:`aggregator.seeker
 from __future__ import annotations
 
 import re
-from datetime import time
+from datetime import datetime, time
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
@@ -126,7 +126,10 @@ class SeekerRegistration(Delivery):
     days: list[int] = Field(default_factory=lambda: [1, 2, 3, 4, 5, 6, 7], description="ISO weekdays, 1 = Monday")
     hours: str | None = Field(default=None, description="available HH:MM-HH:MM, e.g. 08:00-18:00")
     min_pay: PayFloor | None = None
-    channel: Channel
+    channel: Channel | None = Field(
+        default=None, description="how to reach them; none: a registration counted in 求人倍率, never notified")
+    registered_at: datetime | None = Field(
+        default=None, description="when they registered (a source's 登记日期); default: when lingong stores it")
 
     _h = field_validator("hours")(_window)
 

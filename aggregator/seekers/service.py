@@ -132,10 +132,16 @@ class Seekers:
 
     # --- registration ------------------------------------------------------------------------------
 
-    def _put(self, seeker_id: str, profile: Profile, channel: Channel, **where: str | None) -> str:
+    def _put(self, seeker_id: str, profile: Profile, channel: Channel | None,
+             registered_at: datetime | None = None, **where: str | None) -> str:
+        """Store a query. Without a channel it is a registration that only counts (求人倍率): no contact is
+        kept and it gets no match keys, so no notification is ever filed for it."""
+        contact = self.box.seal(channel.private_dict()) if channel is not None else b""
+        keys = profile_keys(profile) if channel is not None else []
         with self.catalog.transaction():
             self.catalog.put_seeker(seeker_id, profile.kind, profile.model_dump_json(exclude_defaults=True),
-                                    self.box.seal(channel.private_dict()), profile_keys(profile), **where)
+                                    contact, keys, registered_at=_iso(registered_at) if registered_at else None,
+                                    **where)
         return seeker_id
 
     def register(self, reg: SeekerRegistration, *, source_id: str | None = None,
@@ -145,7 +151,16 @@ class Seekers:
         if source_id and native_id:
             seeker_id = self.catalog.seeker_id_for(source_id, native_id)
         seeker_id = seeker_id or "s_" + secrets.token_hex(8)
-        return self._put(seeker_id, reg.profile(), reg.channel, source_id=source_id, native_id=native_id)
+        return self._put(seeker_id, reg.profile(), reg.channel, reg.registered_at, source_id=source_id,
+                         native_id=native_id)
+
+    def holds(self, seeker_id: str, reg: SeekerRegistration) -> bool:
+        """Whether ``seeker_id`` already stores exactly ``reg``: the same profile and the same contact."""
+        row = self.catalog.seeker(seeker_id)
+        if row is None or row[2] != reg.profile().model_dump_json(exclude_defaults=True):
+            return False
+        stored = self.box.open(row[3]) if row[3] else None
+        return stored == (reg.channel.private_dict() if reg.channel is not None else None)
 
     def subscribe(self, req: SubscriptionRequest) -> str:
         return self._put("sub_" + secrets.token_hex(8), req.profile(), req.channel)
@@ -233,8 +248,11 @@ class Seekers:
         if not matches:
             return 0
         members = self.catalog.cluster_posting_ids(posting.cluster_id)
+        reachable = self.catalog.reachable_seekers([m.seq for m in matches])  # counted-only ones are not
         filed = 0
         for m in matches:
+            if m.seq not in reachable:
+                continue
             if self.catalog.already_notified(m.seq, posting.cluster_id, members):
                 continue
             filed += self.catalog.add_notification(m.seq, posting.cluster_id, posting.id, m.score, m.reasons,

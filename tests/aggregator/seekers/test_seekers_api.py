@@ -9,7 +9,7 @@ import stat
 import threading
 import time
 from collections.abc import Iterator
-from datetime import timedelta
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -86,6 +86,29 @@ def test_register_then_ranked_matches_with_reasons(served: tuple[App, httpx.Clie
     assert any("≥ your 20元/小时" in reason for reason in found[0]["reasons"])
     assert "13800138000" not in json.dumps(found, ensure_ascii=False)
     assert client.get("/v1/seekers/s_nope/matches").status_code == 404
+
+
+def test_a_registration_without_a_channel_is_counted_but_never_notified(
+        served: tuple[App, httpx.Client], receiver: Receiver, tmp_path: Path) -> None:
+    app, client = served
+    counted = client.post("/v1/seekers", json={**_seeker(receiver), "channel": None,
+                                               "registered_at": "2026-10-05T09:00:00+08:00"})
+    reachable = client.post("/v1/seekers", json=_seeker(receiver))
+    assert counted.status_code == reachable.status_code == 201, counted.text
+    # dated by its 登记日期: October counts it, September does not
+    assert app.catalog.count_active_seekers(date(2026, 10, 1), date(2026, 11, 1), "", None) == 1
+    assert app.catalog.count_active_seekers(date(2026, 9, 1), date(2026, 10, 1), "", None) == 0
+    # a new job both profiles match arrives: only the seeker with a channel gets it
+    records = [job(1, pay="180元/天"), job(4, jobTitle="仓库分拣员（4号仓）", pay="200元/天",
+                                            detail="负责快递分拣，日结")]
+    write_ndjson(tmp_path / "a.ndjson", records)
+    app.harvest(app.select([])[0])
+    app.sync()
+    rows = app.catalog.db.execute(
+        "SELECT s.id, count(n.seq) FROM seekers s LEFT JOIN notifications n ON n.seq = s.seq GROUP BY s.id").fetchall()
+    filed = dict(rows)
+    assert filed[reachable.json()["id"]] >= 1 and filed[counted.json()["id"]] == 0
+    assert app.catalog.db.execute("SELECT count(*) FROM notify_dead_letters").fetchone()[0] == 0
 
 
 def test_bad_registrations_and_subscriptions_are_422(served: tuple[App, httpx.Client], receiver: Receiver) -> None:
@@ -193,7 +216,13 @@ def test_seekers_arrive_from_a_source(open_app: Any, sources_dir: Path, tmp_path
     for blob in _files(app.settings.home).values():
         assert b"13912345678" not in blob
     (again,) = app.harvest(app.select([])[0])
-    assert (again.new, again.updated) == (0, 1)
+    assert (again.new, again.updated, again.unchanged) == (0, 0, 1)  # the same registration: not stored again
+    write_ndjson(feed, [{"编号": "R1", "工种": "物流配送", "地区": "广州市白云区", "期望": "25元/小时",
+                         "电话": "13912345678", "时间": "1-5"}])
+    (changed,) = app.harvest(app.select([])[0])
+    assert (changed.new, changed.updated, changed.unchanged) == (0, 1, 0)
+    profile = Seekers.of(app).profile(sid)
+    assert profile is not None and profile.categories == ["物流配送"] and profile.floor_daily() == 200.0
 
 
 def test_cli_match_shows_ranked_matches(served: tuple[App, httpx.Client], receiver: Receiver,
