@@ -267,7 +267,14 @@ def compute_report(postings: Sequence[MarketPosting], month: str, *, region: str
         return _region_key(p, region)
 
     def region_seekers(m: str) -> Callable[[str], int | None]:
-        return lambda code: counter(m, sub=_prefix(code)) if code else None
+        # A city row holds its counties; the row of postings placed no finer than the province (省本级)
+        # or than the report's own city holds that code alone, so do its seekers.
+        def count(code: str) -> int | None:
+            if not code:
+                return None
+            return counter(m, sub=code if code.endswith("0000") or code == region else _prefix(code))
+
+        return count
 
     def occ_seekers(m: str) -> Callable[[str], int | None]:
         return lambda code: counter(m, occupation=code)

@@ -136,3 +136,31 @@ def test_lingong_report_shows_seekers_and_ratios(home: Path) -> None:
     csv = CliRunner().invoke(cli_app, ["report", "--month", "2026-10", "--format", "csv", "--min-count", "1"])
     assert csv.exit_code == 0, csv.output
     assert "求职人数" in csv.stdout and "2.5" in csv.stdout
+
+
+def test_province_level_postings_are_divided_by_province_wide_seekers_only(tmp_path: Path) -> None:
+    """The 省本级 row holds postings placed no finer than the province: its seekers are those who want the
+    province as a whole (region 440000), not every seeker in it; a city row holds all of its counties."""
+    catalog = Catalog(tmp_path / "catalog.sqlite3")
+    try:
+        seekers = Seekers(catalog, make_plugins(entrypoints=False), tmp_path)
+        with catalog.transaction():
+            for n, (code, headcount) in enumerate([("440000", 6), ("440106", 4), ("440111", 2)]):
+                catalog.upsert_posting(posting(n, code=code, occupation="4-02", industry="59", headcount=headcount,
+                                               posted_at=OCT), None)
+        for region in ("440000", "440000", "440000", "440106", "440100", "440111"):
+            seekers.register(SeekerRegistration.model_validate({"region": region, "occupations": ["4-02"],
+                                                                "channel": HOOK}))
+        catalog.db.execute("UPDATE seekers SET created_at = ?", ("2026-10-01T00:00:00+00:00",))
+        province = build_report(catalog, "2026-10", region="440000")
+        guangzhou = build_report(catalog, "2026-10", region="440100")
+    finally:
+        catalog.close()
+    # 省本级: demand 6 over the 3 province-wide seekers → 2.0 (not over all 6); 广州: 4 + 2 over 3 → 2.0.
+    assert {r.code: (r.demand, r.seekers, r.ratio) for r in province.by_region} == {
+        "440000": (6, 3, 2.0), "440100": (6, 3, 2.0)}
+    assert (province.total.demand, province.total.seekers, province.total.ratio) == (12, 6, 2.0)
+    # Within 广州 the counties hold their own seekers only; the seeker wanting all of 广州 counts in the total.
+    assert {r.code: (r.demand, r.seekers, r.ratio) for r in guangzhou.by_region} == {
+        "440106": (4, 1, 4.0), "440111": (2, 1, 2.0)}
+    assert (guangzhou.total.seekers, guangzhou.total.ratio) == (3, 2.0)
