@@ -132,10 +132,10 @@ def _runs_table(runs: list[HarvestRun], title: str, started: bool = False,
     t = Table(title=title, title_justify="left")
     if started:
         t.add_column("started (UTC)", no_wrap=True)
-    t.add_column("source", no_wrap=True)
+    t.add_column("source", overflow="fold")  # on a narrow terminal a long id folds; counts never shrink
     t.add_column("status", no_wrap=True)
     for header in ("got", "new", "upd", "same", "cls", "quar", "req", "sec"):
-        t.add_column(header, justify="right")
+        t.add_column(header, justify="right", no_wrap=True, min_width=len(header))
     for r in runs:
         style = "green" if r.status == "ok" else "red"
         alarm = " [yellow]alarm[/yellow]" if r.alarms else ""
@@ -187,6 +187,29 @@ def _result_json(result: SearchResult) -> dict[str, Any]:
     return {"total": result.total, "items": result.items, "facets": result.facets}
 
 
+def _market_line(a: App, month: str) -> dict[str, Any]:
+    """The demo's market figures for ``month``: the province's 需求人数 / 求职人数 / 求人倍率 and each city's."""
+    from aggregator.market.report import build_report
+
+    report = build_report(a.catalog, month)
+    t = report.total
+    return {"month": month, "demand": t.demand, "seekers": t.seekers, "ratio": t.ratio,
+            "cities": [{"code": r.code, "name": r.name, "demand": r.demand, "seekers": r.seekers, "ratio": r.ratio}
+                       for r in report.by_region if r.ratio is not None],
+            "note": report.seekers_note or None}
+
+
+def _market_text(market: dict[str, Any]) -> str:
+    def ratio(v: float | None) -> str:
+        return "—" if v is None else f"{v:.2f}"
+
+    cities = ", ".join(f"{c['name']} {ratio(c['ratio'])}" for c in market["cities"])
+    return (f"market {market['month']}: 需求人数 {market['demand']} · 求职人数 {market['seekers']} · "
+            f"求人倍率 {ratio(market['ratio'])}" + (f" ({cities})" if cities else "")
+            + (f" — {market['note']}" if market["note"] else "")
+            + f". Full report: lingong report --month {market['month']} --format html --out report.html")
+
+
 # --- commands ----------------------------------------------------------------------------------
 
 
@@ -212,6 +235,8 @@ def demo(
             searches = {q: a.search(SearchQuery(q=q, page_size=5)) for q in (queries or ["普工", "骑手", "保洁"])}
             newest = a.search(SearchQuery(sort="newest", page_size=100)).items
             cross_posted = [i for i in newest if i.get("other_sources")]
+            seeker_sources = {s.id for s in a.select([])[0] if s.kind == "seekers"}
+            market = _market_line(a, sandbox.state_doc()["date"][:7])
     elapsed = time.monotonic() - started
     summary = {
         "runs": [r.model_dump(include=set(RUN_FIELDS)) for r in runs],
@@ -219,15 +244,18 @@ def demo(
         "catalog": counts,
         "duplicates_merged": counts["open"] - counts["clusters"],
         "searches": {q: _result_json(r) for q, r in searches.items()},
+        "market": market,
         "seconds": round(elapsed, 2),
     }
     if json_out:
         emit_json(summary)
     else:
         out.print(_runs_table(runs, "harvest", skipped=skipped))
-        out.print(f"catalog: {counts['open']} open postings from {len(runs)} sources → {counts['clusters']} distinct "
-                  f"jobs ({summary['duplicates_merged']} cross-posted duplicates merged), "
+        posting_sources = sum(1 for r in runs if r.source_id not in seeker_sources)
+        out.print(f"catalog: {counts['open']} open postings from {posting_sources} sources → {counts['clusters']} "
+                  f"distinct jobs ({summary['duplicates_merged']} cross-posted duplicates merged), "
                   f"{counts['quarantined']} records in quarantine, index outbox {counts['outbox']}")
+        out.print(_market_text(market))
         for q, r in searches.items():
             out.print(_results_table(q, r))
         if cross_posted:

@@ -11,6 +11,11 @@
 * Over ``rate`` requests a second (a token bucket of ``burst`` per client) → 429 with
   ``Retry-After`` (whole seconds).
 * ``GET /job/<jobId>`` is the human page each item's ``detailUrl`` points at.
+* ``GET /api/v1/seekers?page=1&size=100`` (same token, same rate): the province's 求职登记
+  (``connectors.sandbox.seekers``), registered at the county 零工市场 and shared with the portal,
+  oldest registration first: ``{"regId", "name", "phone", "regionCode", "regionName",
+  "wantedJobs": [{"code", "name"}], "expectedPay", "availableDays", "availableHours",
+  "registeredAt", "market"}``. Names and phones are synthetic.
 """
 
 from __future__ import annotations
@@ -23,6 +28,7 @@ from typing import Any
 from urllib.parse import parse_qs
 
 from connectors.sandbox.province import Record
+from connectors.sandbox.seekers import Registration, SeekerRegistry
 from connectors.sandbox.web import Request, Response, Site, State, esc, html, not_found, paginate
 
 
@@ -36,8 +42,9 @@ class PortalSite(Site):
     source_id = "portal_yuegong"
 
     def __init__(self, state: State, *, secret: str = "sandbox-secret", token_ttl: float = 600.0,
-                 rate: float = 20.0, burst: int = 40) -> None:
+                 rate: float = 20.0, burst: int = 40, seekers: SeekerRegistry | None = None) -> None:
         super().__init__(state)
+        self.seekers = seekers or SeekerRegistry(state.province.seed, state.province.size)
         self.secret, self.token_ttl, self.rate, self.burst = secret, token_ttl, rate, burst
         self._tokens: dict[str, float] = {}  # token → monotonic expiry
         self._buckets: dict[str, tuple[float, float]] = {}  # client → (tokens left, last refill)
@@ -66,7 +73,7 @@ class PortalSite(Site):
     def handle(self, req: Request) -> Response:
         if req.path == "/api/v1/token":
             return self._token(req)
-        if req.path == "/api/v1/jobs":
+        if req.path in ("/api/v1/jobs", "/api/v1/seekers"):
             auth = req.headers.get("Authorization", "")
             token = auth.removeprefix("Bearer ").strip() if auth.startswith("Bearer ") else ""
             wait = self._allow(token or req.headers.get("X-Forwarded-For", "anon"))
@@ -79,7 +86,7 @@ class PortalSite(Site):
                 return _json(401, {"code": 401, "msg": "token required"})
             if time.monotonic() >= expiry:
                 return _json(401, {"code": 401, "msg": "token expired"})
-            return self._jobs(req)
+            return self._jobs(req) if req.path == "/api/v1/jobs" else self._seekers(req)
         if req.path.startswith("/job/"):
             rec = self.state.province.find(self.source_id, req.path.removeprefix("/job/"), self.state.day)
             if rec is None:
@@ -124,6 +131,17 @@ class PortalSite(Site):
         return _json(200, {"code": 0, "msg": "ok", "data": {
             "total": len(recs), "page": page, "size": size, "items": [self._item(r) for r in items]}})
 
+    def _seekers(self, req: Request) -> Response:
+        try:
+            page = int(req.arg("page", "1"))
+            size = min(100, max(1, int(req.arg("size", "20"))))
+        except ValueError:
+            return _json(400, {"code": 400, "msg": "page and size must be integers"})
+        regs = self.seekers.listing(self.state.day)
+        items, _ = paginate(regs, page, size)
+        return _json(200, {"code": 0, "msg": "ok", "data": {
+            "total": len(regs), "page": page, "size": size, "items": [_registration(r) for r in items]}})
+
     def _item(self, r: Record) -> dict[str, Any]:
         item: dict[str, Any] = {
             "jobId": r.native_id, "title": r.title or None,
@@ -136,3 +154,13 @@ class PortalSite(Site):
             "description": r.description, "detailUrl": f"{self.url}/job/{r.native_id}",
         }
         return item
+
+
+def _registration(r: Registration) -> dict[str, Any]:
+    return {
+        "regId": r.native_id, "name": r.name, "phone": r.phone or None, "regionCode": r.region,
+        "regionName": r.region_name, "wantedJobs": [{"code": c, "name": n} for c, n in r.wants],
+        "expectedPay": r.min_pay or None, "availableDays": r.days, "availableHours": r.hours or None,
+        "registeredAt": "待核实" if r.malformed == "bad_date" else f"{r.registered_at:%Y-%m-%d %H:%M:%S}",
+        "market": r.market,
+    }

@@ -7,7 +7,7 @@ static feed files under ``/feeds/`` and the admin endpoints:
 
 * ``GET  /admin/state``            seed, size, day, date, site URLs
 * ``POST /admin/advance?days=1``   move the province on (postings appear, change, close)
-* ``GET  /admin/truth[?day=N]``    ground truth (``Province.truth``)
+* ``GET  /admin/truth[?day=N]``    ground truth (``Province.truth``; ``seekers``: ``SeekerRegistry.truth``)
 * ``GET  /admin/counters``         requests per site and path; ``POST /admin/counters/reset``
 * ``POST /admin/expire-tokens``    expire every portal token now
 """
@@ -24,6 +24,7 @@ from connectors.sandbox.feeds import AgencyFeedsSite
 from connectors.sandbox.html_sites import BaiyunSite, DongguanJobSite, NanhaiSite, XiangzhouSite
 from connectors.sandbox.portal import PortalSite
 from connectors.sandbox.province import Province
+from connectors.sandbox.seekers import SeekerRegistry
 from connectors.sandbox.web import Request, Response, Site, State, not_found
 
 SAMPLES_DATA = Path(__file__).resolve().parent.parent / "samples" / "data"
@@ -87,8 +88,10 @@ class Sandbox:
                  day: int = 0, page_size: int = 20, token_ttl: float = 600.0, rate: float = 20.0, burst: int = 40,
                  portal_secret: str = "sandbox-secret") -> None:
         self.province = Province(seed, size)
+        self.seekers = SeekerRegistry(seed, size)
         self._state = State(self.province, day, page_size)
-        self.portal = PortalSite(self._state, secret=portal_secret, token_ttl=token_ttl, rate=rate, burst=burst)
+        self.portal = PortalSite(self._state, secret=portal_secret, token_ttl=token_ttl, rate=rate, burst=burst,
+                                 seekers=self.seekers)
         self.portal_secret = portal_secret
         sites: list[Site] = [BaiyunSite(self._state), XiangzhouSite(self._state), NanhaiSite(self._state),
                              self.portal, AgencyFeedsSite(self._state), DongguanJobSite(self._state)]
@@ -134,7 +137,9 @@ class Sandbox:
         return self._state.advance(days)
 
     def truth(self, day: int | None = None) -> dict[str, Any]:
-        return self.province.truth(self.day if day is None else day)
+        """``Province.truth`` and, under ``seekers``, ``SeekerRegistry.truth`` (the 求职登记 the portal shares)."""
+        day = self.day if day is None else day
+        return {**self.province.truth(day), "seekers": self.seekers.truth(day)}
 
     def reset_counters(self) -> None:
         for site in self.sites.values():

@@ -42,6 +42,11 @@ def contact_name(rng: Random) -> str:
     return rng.choice(_SURNAMES) + rng.choice(_HONORIFICS)
 
 
+def full_name(rng: Random) -> str:
+    """A person's made-up full name (surname + given name), as a registration form has it."""
+    return rng.choice(_SURNAMES) + rng.choice(_GIVEN)
+
+
 def _wan_qian(n: int) -> str:
     if n % 10000 == 0:
         return f"{n // 10000}万"
