@@ -48,11 +48,10 @@ def test_naive_bayes_learns_and_predicts() -> None:
     assert features("电焊工", "某钢构厂", None)[0].startswith("t:")
 
 
-def test_accuracy_on_the_hand_labelled_sample() -> None:
-    """120 postings from /work/shared/realdata, labelled by reading them (held out of model training)."""
-    with SAMPLE.open(encoding="utf-8", newline="") as fh:
+def _scored(sample: Path) -> tuple[int, int, int, int, int]:
+    """(rows, major-group hits, middle-group hits, section hits, rows with a section label) of a sample."""
+    with sample.open(encoding="utf-8", newline="") as fh:
         rows = list(csv.DictReader(fh))
-    assert len(rows) == 120
     major = middle = section_ok = section_n = 0
     for r in rows:
         c = classify(r["title"], r["employer"], r["description"])
@@ -61,8 +60,15 @@ def test_accuracy_on_the_hand_labelled_sample() -> None:
         if r["section"]:
             section_n += 1
             section_ok += c.industry_section == r["section"]
-    assert major / len(rows) >= 0.90, f"major-group accuracy {major}/{len(rows)}"
-    assert middle / len(rows) >= 0.80, f"middle-group accuracy {middle}/{len(rows)}"
+    return len(rows), major, middle, section_ok, section_n
+
+
+def test_accuracy_on_the_hand_labelled_sample() -> None:
+    """120 postings from /work/shared/realdata, labelled by reading them (held out of model training)."""
+    n, major, middle, section_ok, section_n = _scored(SAMPLE)
+    assert n == 120
+    assert major / n >= 0.90, f"major-group accuracy {major}/{n}"
+    assert middle / n >= 0.80, f"middle-group accuracy {middle}/{n}"
     assert section_ok / section_n >= 0.75, f"industry-section accuracy {section_ok}/{section_n}"
 
 
@@ -76,17 +82,8 @@ def test_accuracy_on_the_blind_sample_does_not_fall() -> None:
     mostly where the two codings differ (finance telesales, customer service, 经理 titles). These floors
     keep the figures from getting worse; they are not a target.
     """
-    with BLIND.open(encoding="utf-8", newline="") as fh:
-        rows = list(csv.DictReader(fh))
-    assert len(rows) == 150
-    major = middle = section_ok = section_n = 0
-    for r in rows:
-        c = classify(r["title"], r["employer"], r["description"])
-        major += c.occupation_major == r["middle"].split("-")[0]
-        middle += c.occupation == r["middle"]
-        if r["section"]:
-            section_n += 1
-            section_ok += c.industry_section == r["section"]
-    assert major >= 98, f"major-group accuracy {major}/150"
-    assert middle >= 73, f"middle-group accuracy {middle}/150"
+    n, major, middle, section_ok, section_n = _scored(BLIND)
+    assert n == 150
+    assert major >= 98, f"major-group accuracy {major}/{n}"
+    assert middle >= 73, f"middle-group accuracy {middle}/{n}"
     assert section_ok >= 78, f"industry-section accuracy {section_ok}/{section_n}"
