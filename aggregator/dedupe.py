@@ -7,9 +7,14 @@ Two stages, both over :class:`Features` (what a posting says that matters for ma
    with Jaccard ≥ ~0.5 collide with high probability), plus postings in the same
    city with the same employer key, credit code or phone (blocking).
 2. **Confirmation** (:func:`same_job`): rapidfuzz on title and text, with hard
-   vetoes: another city or county, another employer (key or credit code), pay
-   that does not overlap, titles that differ by a place name or a number
-   (``销售代表-昆山`` vs ``销售代表-太仓``).
+   vetoes: another city or county, another employer (key or credit code; keys
+   compared without leading places, :func:`normalize.employer_core`), numbered
+   sites (``南越宫站`` vs ``南越宫二站``), 全职 vs 兼职, pay that does not overlap,
+   titles that differ by a place name or a number (``销售代表-昆山`` vs
+   ``销售代表-太仓``), and titles naming two roles (:func:`normalize.same_role`:
+   ``销售助理`` vs ``网络销售`` over one template text). A title naming no role
+   (``月入三万不是梦想``) matches on near-identical text and pay; one employer,
+   role, pay, contact and headcount is a re-listing even with its text rewritten.
 
 Cluster ids are stable. A posting joins the cluster of its best confirmed match
 (ties: the oldest cluster); a posting that matches nothing founds a cluster named
@@ -757,9 +762,9 @@ def screen_pairs(feats: Sequence[Features], ii: Any, jj: Any, workers: int = -1,
     """The pairs that :func:`same_job` may accept; the others it certainly scores 0.0.
 
     Its cheap vetoes (city, county, credit code, branch, employer, contacts, title similarity < 0.6
-    unless the texts are near-identical) are applied to all pairs at once with numpy and rapidfuzz
-    ``cpdist``; the screen is conservative
-    (a small margin on the thresholds), so :func:`same_job` on the survivors decides exactly.
+    unless the texts are near-identical, 全职 vs 兼职) are applied to all pairs at once with numpy and
+    rapidfuzz ``cpdist``; the screen is conservative (a small margin on the thresholds), so
+    :func:`same_job` on the survivors decides exactly.
     """
     col = columns if columns is not None else _Columns(feats)
     # the employer stage first: it drops most pairs (one template text, many employers)
