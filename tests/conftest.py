@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import json
+import threading
+import time
 from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -93,3 +96,48 @@ def open_app(sources_dir: Path) -> Iterator[Any]:
     yield _open
     for a in apps:
         a.close()
+
+
+class _SlowFeedHandler(BaseHTTPRequestHandler):
+    server: _SlowFeedServer
+
+    def do_GET(self) -> None:
+        feed = self.server.feed
+        self.send_response(200)
+        self.send_header("Content-Type", "application/x-ndjson")
+        self.end_headers()
+        try:
+            for line in feed.lines:
+                self.wfile.write(line)
+                self.wfile.flush()
+                time.sleep(feed.delay)
+        except (BrokenPipeError, ConnectionResetError):
+            pass  # the harvester was killed
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+class _SlowFeedServer(ThreadingHTTPServer):
+    feed: SlowFeed
+
+
+class SlowFeed:
+    """An NDJSON feed of ``total`` job records on 127.0.0.1, streamed a line at a time with ``delay`` seconds
+    between lines, like a big feed over a poor link (to kill a harvest mid-run). Set ``delay`` to 0 for
+    the rerun. A context manager; ``url`` is the feed's address."""
+
+    def __init__(self, total: int, delay: float) -> None:
+        self.lines = [(json.dumps(job(i), ensure_ascii=False) + "\n").encode() for i in range(total)]
+        self.delay = delay
+        self._server = _SlowFeedServer(("127.0.0.1", 0), _SlowFeedHandler)
+        self._server.feed = self
+        self.url = f"http://127.0.0.1:{self._server.server_address[1]}/feed.ndjson"
+
+    def __enter__(self) -> SlowFeed:
+        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._server.shutdown()
+        self._server.server_close()

@@ -9,52 +9,22 @@ import socket
 import sqlite3
 import subprocess
 import sys
-import threading
 import time
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import ClassVar
 
 import pytest
 
 from aggregator.app import App
-from tests.conftest import job, write_source
+from tests.conftest import SlowFeed, write_source
 
 TOTAL = 400
 
 
-class _SlowFeed(BaseHTTPRequestHandler):
-    """Streams an NDJSON feed a line at a time, slowly, like a big feed over a poor link."""
-
-    lines: ClassVar[list[bytes]] = []
-    delay: ClassVar[float] = 0.01
-
-    def do_GET(self) -> None:
-        self.send_response(200)
-        self.send_header("Content-Type", "application/x-ndjson")
-        self.end_headers()
-        try:
-            for line in self.lines:
-                self.wfile.write(line)
-                self.wfile.flush()
-                time.sleep(self.delay)
-        except (BrokenPipeError, ConnectionResetError):
-            pass  # the harvester was killed
-
-    def log_message(self, *args: object) -> None:
-        pass
-
-
 @pytest.fixture
-def slow_feed() -> Iterator[str]:
-    _SlowFeed.lines = [(json.dumps(job(i), ensure_ascii=False) + "\n").encode() for i in range(TOTAL)]
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _SlowFeed)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}/feed.ndjson"
-    server.shutdown()
-    server.server_close()
+def slow_feed() -> Iterator[SlowFeed]:
+    with SlowFeed(TOTAL, delay=0.01) as feed:
+        yield feed
 
 
 def _postings(db: Path) -> int:
@@ -70,8 +40,8 @@ def _postings(db: Path) -> int:
 @pytest.mark.slow
 @pytest.mark.parametrize("sig", [signal.SIGKILL, signal.SIGTERM], ids=["SIGKILL", "SIGTERM"])
 def test_killed_mid_harvest_then_rerun_loses_nothing_and_duplicates_nothing(
-        slow_feed: str, sources_dir: Path, _isolated_home: Path, sig: signal.Signals) -> None:
-    write_source(sources_dir, "feed_slow", options={"url": slow_feed, "format": "ndjson"})
+        slow_feed: SlowFeed, sources_dir: Path, _isolated_home: Path, sig: signal.Signals) -> None:
+    write_source(sources_dir, "feed_slow", options={"url": slow_feed.url, "format": "ndjson"})
     env = {**os.environ, "LINGONG_BATCH_SIZE": "20"}
     cmd = [sys.executable, "-m", "aggregator", "harvest", "--sources", str(sources_dir), "--json"]
     proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -93,7 +63,7 @@ def test_killed_mid_harvest_then_rerun_loses_nothing_and_duplicates_nothing(
             assert lease_owner is None
         else:  # killed holding the lease: the rerun, on this host, sees the pid is gone and reaps it
             assert lease_owner.split(":")[:2] == [socket.gethostname(), str(proc.pid)]
-    _SlowFeed.delay = 0.0
+    slow_feed.delay = 0.0
     rerun = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=120)
     assert rerun.returncode == 0, rerun.stderr
     (run,) = json.loads(rerun.stdout)

@@ -36,7 +36,7 @@ from aggregator.scheduler import (
     parse_duration,
     source_host,
 )
-from tests.conftest import job, write_ndjson, write_source
+from tests.conftest import SlowFeed, job, write_ndjson, write_source
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 FAST = SchedulerConfig(jitter=0.0, backoff_s=0.05, retries=1, sync_index=False)
@@ -386,26 +386,6 @@ def test_permanent_failures_are_not_retried(sources_dir: Path, tmp_path: Path, o
 TOTAL = 100
 
 
-class _SlowFeed(BaseHTTPRequestHandler):
-    lines: ClassVar[list[bytes]] = []
-    delay: ClassVar[float] = 0.01
-
-    def do_GET(self) -> None:
-        self.send_response(200)
-        self.send_header("Content-Type", "application/x-ndjson")
-        self.end_headers()
-        try:
-            for line in self.lines:
-                self.wfile.write(line)
-                self.wfile.flush()
-                time.sleep(self.delay)
-        except (BrokenPipeError, ConnectionResetError):
-            pass
-
-    def log_message(self, *args: object) -> None:
-        pass
-
-
 def _postings(db: Path) -> int:
     try:
         with sqlite3.connect(db, timeout=5) as conn:
@@ -426,13 +406,8 @@ def _runs(db: Path) -> list[dict[str, Any]]:
 @pytest.mark.slow
 def test_sigterm_mid_run_stops_cleanly_and_a_restart_loses_and_duplicates_nothing(
         sources_dir: Path, _isolated_home: Path) -> None:
-    _SlowFeed.lines = [(json.dumps(job(i), ensure_ascii=False) + "\n").encode() for i in range(TOTAL)]
-    _SlowFeed.delay = 0.03
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _SlowFeed)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    url = f"http://127.0.0.1:{server.server_address[1]}/feed.ndjson"
-    try:
-        _set_schedule(write_source(sources_dir, "feed_slow", options={"url": url, "format": "ndjson",
+    with SlowFeed(TOTAL, delay=0.03) as feed:
+        _set_schedule(write_source(sources_dir, "feed_slow", options={"url": feed.url, "format": "ndjson",
                                                                        "http": HTTP_QUICK}), "interval:1h")
         env = {**os.environ, "LINGONG_BATCH_SIZE": "10"}
         cmd = [sys.executable, "-m", "aggregator", "schedule", "run", "--sources", str(sources_dir), "--jitter", "0"]
@@ -453,7 +428,7 @@ def test_sigterm_mid_run_stops_cleanly_and_a_restart_loses_and_duplicates_nothin
         finished = [e for e in lines if e.get("event") == "harvest_finished"]
         assert finished and finished[0]["run_id"] == first["id"] and finished[0]["status"] == "interrupted"
 
-        _SlowFeed.delay = 0.0
+        feed.delay = 0.0
         proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         assert _wait(lambda: any(r["status"] == "ok" for r in _runs(db)), 60)
         os.kill(proc.pid, signal.SIGTERM)
@@ -473,6 +448,3 @@ def test_sigterm_mid_run_stops_cleanly_and_a_restart_loses_and_duplicates_nothin
             assert app.catalog.source_state("feed_slow")["lease_owner"] is None
         finally:
             app.close()
-    finally:
-        server.shutdown()
-        server.server_close()
