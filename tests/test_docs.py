@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import re
 import tomllib
 import types
@@ -16,6 +15,7 @@ from aggregator.plugins import make_plugins
 from aggregator.sources import load_source_file
 from connectors.sandbox import Sandbox
 from connectors.testkit import find_cases, run_case
+from connectors.testkit.kit import patched_env
 
 ROOT = Path(__file__).resolve().parents[1]
 DOC = (ROOT / "docs" / "connectors.md").read_text(encoding="utf-8")
@@ -47,18 +47,10 @@ def test_the_yaml_only_source_records_and_passes_the_kit(tmp_path: Path) -> None
     assert source.id == path.stem == "feed_zh_example"
     with Sandbox(size=120, seed=3) as sb:
         env = {"FEED_ZH_EXAMPLE_URL": sb.urls["agencies"]}
-        saved = {k: os.environ.get(k) for k in env}
-        os.environ.update(env)
-        try:
+        with patched_env(env):
             _cli("connector", "record", source.id, "--sources", str(path.parent))
             sb.advance_day()
             _cli("connector", "record", source.id, "--sources", str(path.parent), "--change")
-        finally:
-            for k, v in saved.items():
-                if v is None:
-                    os.environ.pop(k, None)
-                else:
-                    os.environ[k] = v
     assert (tmp_path / "fixtures" / source.id / "day0" / "inputs_day1" / "index.json").is_file()
     assert '"ok": true' in _cli("connector", "test", source.id, "--sources", str(path.parent), "--json")
 

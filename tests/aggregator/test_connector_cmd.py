@@ -15,6 +15,7 @@ from typer.testing import CliRunner
 from aggregator.cli import app
 from connectors.sandbox import Sandbox
 from connectors.testkit import CHECKS, FixtureCase
+from connectors.testkit.kit import patched_env
 from tests.connectors.test_testkit import expose_plugin
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -46,23 +47,14 @@ def test_record_a_live_source_then_its_change_then_test_it_offline(tmp_path: Pat
     sources = tmp_path / "sources"
     sources.mkdir()
     shutil.copy(SAMPLE_SOURCES / "portal_yuegong.yaml", sources)
-    with Sandbox(size=60, seed=5) as sb:
-        saved = {k: os.environ.get(k) for k in sb.env()}
-        os.environ.update(sb.env())
-        try:
-            code, out = _cli("connector", "record", "portal_yuegong", "--sources", str(sources))
-            assert code == 0, out
-            sb.advance_day()
-            sb.reset_counters()
-            code, out = _cli("connector", "record", "portal_yuegong", "--sources", str(sources), "--change")
-            assert code == 0, out
-            live_requests = sb.site("portal").hits("/")
-        finally:
-            for k, v in saved.items():
-                if v is None:
-                    os.environ.pop(k, None)
-                else:
-                    os.environ[k] = v
+    with Sandbox(size=60, seed=5) as sb, patched_env(sb.env()):
+        code, out = _cli("connector", "record", "portal_yuegong", "--sources", str(sources))
+        assert code == 0, out
+        sb.advance_day()
+        sb.reset_counters()
+        code, out = _cli("connector", "record", "portal_yuegong", "--sources", str(sources), "--change")
+        assert code == 0, out
+        live_requests = sb.site("portal").hits("/")
     case = FixtureCase.load(tmp_path / "fixtures" / "portal_yuegong" / "day0")
     assert case.change is not None and case.change.new + case.change.updated > 0
     assert case.change.requests == live_requests  # everything the live change run sent went through the proxy

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -14,6 +13,7 @@ import pytest
 from aggregator.app import App
 from aggregator.schema import JobPosting
 from connectors.sandbox import Sandbox
+from connectors.testkit.kit import patched_env
 
 SAMPLE_SOURCES = Path(__file__).resolve().parents[2] / "connectors" / "samples" / "sources"
 SANDBOX_SOURCES = ["county_baiyun", "county_nanhai", "county_xiangzhou", "feed_fs_hr", "feed_zh_service",
@@ -25,17 +25,8 @@ def province(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Sandbox
     sources = tmp_path_factory.mktemp("sources")
     for sid in SANDBOX_SOURCES:
         shutil.copy(SAMPLE_SOURCES / f"{sid}.yaml", sources / f"{sid}.yaml")
-    with Sandbox(size=120, seed=11) as sb:
-        saved = {k: os.environ.get(k) for k in sb.env()}
-        os.environ.update(sb.env())
-        try:
-            yield sb, sources
-        finally:
-            for k, v in saved.items():
-                if v is None:
-                    os.environ.pop(k, None)
-                else:
-                    os.environ[k] = v
+    with Sandbox(size=120, seed=11) as sb, patched_env(sb.env()):
+        yield sb, sources
 
 
 def _harvest(app: App, sid: str, *, full: bool = True) -> Any:
@@ -95,7 +86,6 @@ _CRAWLED = {
 def test_incremental_crawls_request_only_new_and_changed_detail_pages(tmp_path: Path) -> None:
     """After the sandbox advances a day, html and jsonld ask for exactly the detail pages of postings that
     are new or changed (the sandbox's own truth), besides robots.txt and the list pages; feeds get a 304."""
-    from connectors.testkit.kit import patched_env
 
     for sid in [*_CRAWLED, "feed_zh_service"]:
         shutil.copy(SAMPLE_SOURCES / f"{sid}.yaml", tmp_path / f"{sid}.yaml")
@@ -148,7 +138,6 @@ def test_the_demo_sources_again_from_a_sandbox_on_other_ports_change_nothing() -
     from a sandbox on other ports, into the same catalog, finds 0 new and 0 updated: the same day's province.
     The moved postings are stored again with their new links (counted unchanged), so no link goes stale."""
     from aggregator.settings import DEMO_SOURCES_DIR
-    from connectors.testkit.kit import patched_env
 
     with Sandbox(size=120) as first:
         with patched_env(first.env()):
