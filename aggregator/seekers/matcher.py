@@ -309,20 +309,7 @@ class EmbeddedMatcher:
         return ids
 
     def _load(self, seqs: Iterable[int]) -> dict[int, Profile]:
-        out: dict[int, Profile] = {}
-        missing = []
-        for s in seqs:
-            prof = self._profiles.get(s)
-            if prof is None:
-                missing.append(s)
-            else:
-                out[s] = prof
-        for s, doc in self.catalog.seeker_profiles(missing):
-            prof = out[s] = Profile.model_validate_json(doc)
-            self._profiles[s] = prof
-            if len(self._profiles) > self._profile_cache:
-                self._profiles.popitem(last=False)
-        return out
+        return load_profiles(self.catalog, self._profiles, self._profile_cache, seqs)
 
     def candidates(self, view: PostingView) -> set[int]:
         """Stored queries filed under any of the posting's keys: a superset of the matches."""
@@ -349,3 +336,21 @@ def brute_force(profiles: dict[int, Profile], posting: JobPosting, now: datetime
     """The reference: scan every stored query (tests and the benchmark's check only)."""
     view = PostingView.of(posting)
     return sorted(s for s, p in profiles.items() if suits(p, view, now))
+
+
+def load_profiles(catalog: Catalog, cache: OrderedDict[int, Profile], limit: int,
+                  seqs: Iterable[int]) -> dict[int, Profile]:
+    """The profiles of stored queries ``seqs``: from ``cache`` (LRU, at most ``limit``), the rest from the catalog."""
+    out: dict[int, Profile] = {}
+    missing = []
+    for s in seqs:
+        prof = cache.get(s)
+        if prof is None:
+            missing.append(s)
+        else:
+            out[s] = prof
+    for s, doc in catalog.seeker_profiles(missing):
+        prof = out[s] = cache[s] = Profile.model_validate_json(doc)
+        if len(cache) > limit:
+            cache.popitem(last=False)
+    return out

@@ -52,7 +52,7 @@ from elasticsearch import ApiError, NotFoundError
 
 from aggregator.errors import BackendUnavailableError, SearchBackendError
 from aggregator.schema import JobPosting
-from aggregator.seekers.matcher import Match, PostingView, fit, suits
+from aggregator.seekers.matcher import Match, PostingView, fit, load_profiles, suits
 from aggregator.seekers.model import Profile
 from search.elasticsearch import engine_errors
 
@@ -312,19 +312,7 @@ class PercolatorMatcher:
             after = hits[-1]["sort"]
 
     def _load(self, seqs: Sequence[int]) -> dict[int, Profile]:
-        out: dict[int, Profile] = {}
-        missing = []
-        for s in seqs:
-            prof = self._profiles.get(s)
-            if prof is None:
-                missing.append(s)
-            else:
-                out[s] = prof
-        for s, doc in self.catalog.seeker_profiles(missing):
-            prof = out[s] = self._profiles[s] = Profile.model_validate_json(doc)
-            if len(self._profiles) > self._profile_cache:
-                self._profiles.popitem(last=False)
-        return out
+        return load_profiles(self.catalog, self._profiles, self._profile_cache, seqs)
 
     def match(self, posting: JobPosting, now: datetime | None = None) -> list[Match]:
         """The stored queries this posting suits, best fit first (the embedded matcher's contract)."""
