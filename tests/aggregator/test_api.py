@@ -20,12 +20,14 @@ from aggregator.app import App
 from tests.conftest import job, write_ndjson, write_source
 
 
-def serve_in_thread(app: App) -> Iterator[str]:
-    """Run the API under a real uvicorn server on a free 127.0.0.1 port; yield its base URL."""
+def serve_in_thread(app: App, asgi: Any = None) -> Iterator[str]:
+    """Run the API (or ``asgi``, an app built on ``app``) under a real uvicorn server on a free 127.0.0.1
+    port; yield its base URL."""
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(create_api(app), host="127.0.0.1", port=port, log_level="warning"))
+    server = uvicorn.Server(uvicorn.Config(asgi if asgi is not None else create_api(app), host="127.0.0.1", port=port,
+                                           log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + 20

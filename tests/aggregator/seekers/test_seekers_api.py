@@ -4,10 +4,7 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import stat
-import threading
-import time
 from collections.abc import Iterator
 from datetime import date, timedelta
 from pathlib import Path
@@ -16,7 +13,6 @@ from typing import Any
 import httpx
 import pytest
 import typer
-import uvicorn
 import yaml
 from cryptography.fernet import Fernet
 from fastapi import FastAPI
@@ -29,6 +25,7 @@ from aggregator.seekers.api import register_seeker_routes
 from aggregator.seekers.service import MAX_ATTEMPTS
 from tests.aggregator.seekers.conftest import Clock, Receiver, posting
 from tests.aggregator.seekers.test_push import _store
+from tests.aggregator.test_api import serve_in_thread
 from tests.conftest import job, write_ndjson, write_source
 
 MARKER_SKILL = "叉车证ZQ7"
@@ -38,21 +35,7 @@ def _serve(app: App) -> Iterator[str]:
     """The seeker routes under a real uvicorn server on 127.0.0.1 (as ``create_api`` mounts them)."""
     api = FastAPI()
     register_seeker_routes(api, app)
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(api, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        assert time.monotonic() < deadline and thread.is_alive(), "uvicorn did not start"
-        time.sleep(0.02)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
+    yield from serve_in_thread(app, api)
 
 
 @pytest.fixture
