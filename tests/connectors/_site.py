@@ -10,6 +10,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+from aggregator.schema import RawPosting, RejectedRecord
+from connectors.base import Connector
+
 
 @dataclass
 class Hit:
@@ -86,3 +89,11 @@ class Site:
     def __exit__(self, *exc: object) -> None:
         self.server.shutdown()
         self.server.server_close()
+
+
+def harvest_all(conn: Connector, cursor: dict[str, Any] | None = None) -> list[RawPosting | RejectedRecord]:
+    """Everything one harvest of ``conn`` yields, the connector closed afterwards."""
+    try:
+        return list(conn.harvest(cursor))
+    finally:
+        conn.close()

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Iterator
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -14,10 +13,10 @@ from openpyxl import Workbook  # type: ignore[import-untyped]
 from pydantic import ValidationError
 
 from aggregator.errors import HarvestError
-from aggregator.schema import RawPosting, RejectedRecord, SourceDefinition
+from aggregator.schema import RawPosting, SourceDefinition
 from connectors.feed import FeedConnector, FeedOptions
 from connectors.http import RobotsDisallowed
-from tests.connectors._site import Reply, Site
+from tests.connectors._site import Reply, Site, harvest_all
 
 MAPPING = {"native_id": "编号", "title": "岗位名称", "employer": "用工单位", "salary": "薪资", "phone": "电话",
            "posted_at": "发布日期"}
@@ -29,17 +28,6 @@ def _connector(tmp_path: Path, options: dict[str, Any], mapping: dict[str, str] 
     return FeedConnector(source, FeedOptions.model_validate(options), user_agent="lingong-test")
 
 
-def _run(conn: FeedConnector) -> list[RawPosting | RejectedRecord]:
-    try:
-        return list(conn.harvest(None))
-    finally:
-        conn.close()
-
-
-@pytest.fixture
-def site() -> Iterator[Site]:
-    with Site() as s:
-        yield s
 
 
 # --- XLSX ---------------------------------------------------------------------------------------------------
@@ -66,7 +54,7 @@ XLSX_ROWS: list[list[Any]] = [
 
 def test_xlsx_rows_stream_with_readable_cells(tmp_path: Path) -> None:
     _xlsx(tmp_path / "jobs.xlsx", XLSX_ROWS)
-    recs = _run(_connector(tmp_path, {"path": "jobs.xlsx", "format": "xlsx", "sheet": "岗位"}))
+    recs = harvest_all(_connector(tmp_path, {"path": "jobs.xlsx", "format": "xlsx", "sheet": "岗位"}))
     raws = [r for r in recs if isinstance(r, RawPosting)]
     assert [r.native_id for r in raws] == ["1001", "1002", "1003"]  # the blank row is skipped
     assert raws[0].fields == {"native_id": "1001", "title": "家政保洁（日结）",
@@ -79,18 +67,18 @@ def test_xlsx_rows_stream_with_readable_cells(tmp_path: Path) -> None:
 def test_xlsx_sheet_by_index_over_http_and_missing_sheet(tmp_path: Path, site: Site) -> None:
     body = _xlsx(tmp_path / "jobs.xlsx", XLSX_ROWS).read_bytes()
     site.routes["/feeds/jobs.xlsx"] = Reply(body=body, headers={"Content-Type": "application/vnd.ms-excel"})
-    recs = _run(_connector(tmp_path, {"url": site.url + "/feeds/jobs.xlsx", "format": "xlsx", "sheet": 1,
+    recs = harvest_all(_connector(tmp_path, {"url": site.url + "/feeds/jobs.xlsx", "format": "xlsx", "sheet": 1,
                                       "http": {"delay": 0}}))
     assert len(recs) == 3
     assert site.paths() == ["/robots.txt", "/feeds/jobs.xlsx"]
     with pytest.raises(HarvestError, match="no sheet '汇总'"):
-        _run(_connector(tmp_path, {"path": "jobs.xlsx", "format": "xlsx", "sheet": "汇总"}))
+        harvest_all(_connector(tmp_path, {"path": "jobs.xlsx", "format": "xlsx", "sheet": "汇总"}))
 
 
-def test_a_file_that_is_not_xlsx_fails_the_run(tmp_path: Path) -> None:
+def test_a_file_that_is_not_xlsx_fails_theharvest_all(tmp_path: Path) -> None:
     (tmp_path / "x.xlsx").write_text("编号,岗位名称\n1,普工\n", encoding="utf-8")
     with pytest.raises(HarvestError, match="not a readable XLSX"):
-        _run(_connector(tmp_path, {"path": "x.xlsx", "format": "xlsx"}))
+        harvest_all(_connector(tmp_path, {"path": "x.xlsx", "format": "xlsx"}))
 
 
 # --- XML ----------------------------------------------------------------------------------------------------
@@ -109,7 +97,7 @@ XML = """<?xml version="1.0" encoding="GB18030"?>
 
 def test_xml_records_with_namespaces_attributes_and_a_declared_encoding(tmp_path: Path, site: Site) -> None:
     site.routes["/feeds/jobs.xml"] = Reply(body=XML.encode("gb18030"), headers={"Content-Type": "application/xml"})
-    recs = _run(_connector(tmp_path, {"url": site.url + "/feeds/jobs.xml", "format": "xml", "record_tag": "job",
+    recs = harvest_all(_connector(tmp_path, {"url": site.url + "/feeds/jobs.xml", "format": "xml", "record_tag": "job",
                                       "http": {"delay": 0}}, mapping={**MAPPING, "description": "描述"}))
     raws = [r for r in recs if isinstance(r, RawPosting)]
     assert [r.native_id for r in raws] == ["Z1", "Z2"]
@@ -168,7 +156,7 @@ def test_hostile_xml_is_refused_before_anything_is_expanded(tmp_path: Path, kind
     assert time.monotonic() - started < 1.0
 
 
-def test_malformed_xml_fails_the_run(tmp_path: Path) -> None:
+def test_malformed_xml_fails_theharvest_all(tmp_path: Path) -> None:
     (tmp_path / "bad.xml").write_text("<jobs><job><编号>1</编号></job><job>", encoding="utf-8")
     conn = _connector(tmp_path, {"path": "bad.xml", "format": "xml", "record_tag": "job"},
                       mapping={"native_id": "编号", "title": "编号"})
@@ -182,7 +170,7 @@ def test_malformed_xml_fails_the_run(tmp_path: Path) -> None:
 def test_json_document_with_records_path(tmp_path: Path, site: Site) -> None:
     doc = {"code": 0, "data": {"list": [{"编号": "J1", "岗位名称": "外卖骑手"}, 7, {"编号": "", "岗位名称": "无编号"}]}}
     site.routes["/feeds/jobs.json"] = Reply(body=json.dumps(doc, ensure_ascii=False).encode("gb18030"))
-    recs = _run(_connector(tmp_path, {"url": site.url + "/feeds/jobs.json", "format": "json",
+    recs = harvest_all(_connector(tmp_path, {"url": site.url + "/feeds/jobs.json", "format": "json",
                                       "records_path": "data.list", "http": {"delay": 0}},
                            mapping={"native_id": "编号", "title": "岗位名称"}))
     assert [getattr(r, "native_id", None) or getattr(r, "reason_code", None) for r in recs] == [
@@ -193,7 +181,7 @@ def test_json_document_with_records_path(tmp_path: Path, site: Site) -> None:
 def test_json_without_a_list_says_how_to_fix_it(tmp_path: Path) -> None:
     (tmp_path / "a.json").write_text('{"data": {"list": []}}', encoding="utf-8")
     with pytest.raises(HarvestError, match="records_path"):
-        _run(_connector(tmp_path, {"path": "a.json", "format": "json"}))
+        harvest_all(_connector(tmp_path, {"path": "a.json", "format": "json"}))
 
 
 # --- options and politeness ---------------------------------------------------------------------------------
@@ -203,7 +191,7 @@ def test_feed_url_forbidden_by_robots_is_not_fetched(tmp_path: Path, site: Site)
     site.routes["/robots.txt"] = Reply(body=b"User-agent: lingong-test\nDisallow: /feeds/\n")
     site.routes["/feeds/a.json"] = Reply(body=b"[]")
     with pytest.raises(RobotsDisallowed):
-        _run(_connector(tmp_path, {"url": site.url + "/feeds/a.json", "format": "json", "http": {"delay": 0}}))
+        harvest_all(_connector(tmp_path, {"url": site.url + "/feeds/a.json", "format": "json", "http": {"delay": 0}}))
     assert site.paths() == ["/robots.txt"]
 
 

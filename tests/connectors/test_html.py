@@ -3,17 +3,16 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
 from typing import Any
 
 import opencc  # type: ignore[import-not-found]
 import pytest
 
 from aggregator.errors import HarvestError, Transient, TransientHarvestError
-from aggregator.schema import RawPosting, RejectedRecord, SourceDefinition
+from aggregator.schema import RawPosting, SourceDefinition
 from connectors._encoding import guess_encoding
 from connectors.html import HtmlConnector, HtmlOptions
-from tests.connectors._site import Hit, Reply, Site
+from tests.connectors._site import Hit, Reply, Site, harvest_all
 
 _T = opencc.OpenCC("s2t")
 
@@ -63,17 +62,6 @@ def _connector(site: Site, mapping: dict[str, str] = MAPPING, **over: Any) -> Ht
     return HtmlConnector(source, HtmlOptions.model_validate(options), user_agent="lingong-test/1.0")
 
 
-def _run(conn: HtmlConnector) -> list[RawPosting | RejectedRecord]:
-    try:
-        return list(conn.harvest(None))
-    finally:
-        conn.close()
-
-
-@pytest.fixture
-def site() -> Iterator[Site]:
-    with Site() as s:
-        yield s
 
 
 @pytest.mark.parametrize(("encoding", "declare", "traditional"), [
@@ -86,7 +74,7 @@ def test_list_detail_pagination_in_chinese_encodings(site: Site, encoding: str, 
     site.routes["/robots.txt"] = Reply(body=b"User-agent: *\nDisallow: /zpxx/job_201.html\n",
                                        headers={"Content-Type": "text/plain"})
     conn = _connector(site)
-    recs = _run(conn)
+    recs = harvest_all(conn)
     raws = {r.native_id: r for r in recs if isinstance(r, RawPosting)}
     assert sorted(raws) == sorted(str(i) for i in ids if i != 201)
     one = raws["102"]
@@ -145,11 +133,11 @@ def test_a_detail_page_that_keeps_failing_makes_the_run_incomplete(site: Site) -
     assert site.paths().count("/zpxx/job_102.html") == 2  # retried once (retries: 1)
 
 
-def test_a_start_page_forbidden_by_robots_fails_the_run(site: Site) -> None:
+def test_a_start_page_forbidden_by_robots_fails_theharvest_all(site: Site) -> None:
     county_site(site, encoding="utf-8", declare=True, pages=1, per_page=1)
     site.routes["/robots.txt"] = Reply(body=b"User-agent: lingong-test\nDisallow: /zpxx/\n")
     with pytest.raises(HarvestError, match=r"robots\.txt") as info:
-        _run(_connector(site))
+        harvest_all(_connector(site))
     assert not isinstance(info.value, Transient)
     assert site.paths() == ["/robots.txt"]
 
@@ -164,7 +152,7 @@ def test_retry_after_on_a_detail_page_is_honoured(site: Site) -> None:
         return Reply(429, b"", {"Retry-After": "1"}) if len(seen) == 1 else page  # type: ignore[return-value]
 
     site.routes["/zpxx/job_101.html"] = limited
-    recs = _run(_connector(site))
+    recs = harvest_all(_connector(site))
     assert sorted(r.native_id for r in recs if isinstance(r, RawPosting)) == ["100", "101"]
     assert len(seen) == 2 and seen[1] - seen[0] >= 0.95
 
@@ -254,7 +242,7 @@ def test_an_incremental_crawl_requests_only_new_and_changed_detail_pages(site: S
     county_site(site, encoding="utf-8", declare=True, pages=2, per_page=3)
     full = _connector(site, **ROWS)
     assert full.incremental
-    assert len(_run(full)) == 6
+    assert len(harvest_all(full)) == 6
     assert full.next_cursor == {"v": 1, "items": {"100": "2026-11-20", "101": "2026-11-21", "102": "2026-11-22",
                                                   "200": "2026-11-20", "201": "2026-11-21", "202": "2026-11-22"}}
     _change_day(site)
@@ -283,13 +271,13 @@ def test_an_incremental_crawl_requests_only_new_and_changed_detail_pages(site: S
     assert _detail_hits(site) == [] and again.next_cursor == inc.next_cursor
     # a full run ignores the cursor: every detail page again
     site.hits.clear()
-    assert len(_run(_connector(site, **ROWS))) == 6 and len(_detail_hits(site)) == 6
+    assert len(harvest_all(_connector(site, **ROWS))) == 6 and len(_detail_hits(site)) == 6
 
 
 def test_without_item_updated_an_incremental_crawl_fetches_only_new_detail_pages(site: Site) -> None:
     county_site(site, encoding="utf-8", declare=True, pages=2, per_page=3)
     full = _connector(site)  # item_links alone, as before: no list rows, no change markers
-    assert len(_run(full)) == 6
+    assert len(harvest_all(full)) == 6
     assert full.next_cursor is not None and set(full.next_cursor["items"].values()) == {""}
     _change_day(site)
     site.hits.clear()

@@ -13,9 +13,9 @@ import pytest
 from pydantic import ValidationError
 
 from aggregator.errors import HarvestError, Transient, TransientHarvestError
-from aggregator.schema import RawPosting, RejectedRecord, SourceDefinition
+from aggregator.schema import RawPosting, SourceDefinition
 from connectors.json_api import JsonApiConnector, JsonApiOptions
-from tests.connectors._site import Hit, Reply, Site
+from tests.connectors._site import Hit, Reply, Site, harvest_all
 
 MAPPING = {"native_id": "jobId", "title": "title", "employer": "company.name", "salary": "salaryText",
            "address": "join('', [area.city, area.county, street])", "phone": "contacts[0].tel"}
@@ -96,16 +96,10 @@ def _connector(options: dict[str, Any], mapping: dict[str, str] = MAPPING) -> Js
     return JsonApiConnector(source, JsonApiOptions.model_validate(options), user_agent="lingong-test")
 
 
-def _run(conn: JsonApiConnector, cursor: dict[str, Any] | None = None) -> list[RawPosting | RejectedRecord]:
-    try:
-        return list(conn.harvest(cursor))
-    finally:
-        conn.close()
-
 
 def test_full_harvest_pages_through_and_maps_with_jmespath(portal: Portal) -> None:
     conn = _connector(_options(portal))
-    recs = _run(conn)
+    recs = harvest_all(conn)
     raws = [r for r in recs if isinstance(r, RawPosting)]
     assert len(raws) == 250 and len({r.native_id for r in raws}) == 250
     assert raws[0].fields == {"native_id": "P0001", "title": "分拣员1", "employer": "南京某物流有限公司",
@@ -118,13 +112,13 @@ def test_full_harvest_pages_through_and_maps_with_jmespath(portal: Portal) -> No
 
 def test_incremental_run_requests_only_changed_items(portal: Portal) -> None:
     full = _connector(_options(portal))
-    _run(full)
+    harvest_all(full)
     cursor = full.next_cursor
     for j in portal.jobs[10:15]:
         j.update(title=j["title"] + "（急招）", updatedAt="2026-11-21 09:30:00")
     before = portal.job_requests()
     inc = _connector(_options(portal))
-    recs = _run(inc, cursor)
+    recs = harvest_all(inc, cursor)
     assert portal.job_requests() - before == 1
     assert inc.requests == 3 and full.requests == 5
     got = sorted(r.native_id for r in recs if isinstance(r, RawPosting))
@@ -133,7 +127,7 @@ def test_incremental_run_requests_only_changed_items(portal: Portal) -> None:
     assert portal.site.hits[-1].query["updatedSince"] == ["2026-11-20 12:10:00"]
     assert inc.next_cursor == {"field": "updatedAt", "value": "2026-11-21 09:30:00"}
     again = _connector(_options(portal))
-    assert sorted(r.native_id for r in _run(again, inc.next_cursor) if isinstance(r, RawPosting)) == [
+    assert sorted(r.native_id for r in harvest_all(again, inc.next_cursor) if isinstance(r, RawPosting)) == [
         f"P{i:04d}" for i in range(11, 16)]
 
 
@@ -153,14 +147,14 @@ def test_wrong_secret_is_a_permanent_error(portal: Portal) -> None:
     opts = _options(portal)
     opts["auth"]["client_secret"] = "nope"
     with pytest.raises(HarvestError, match="refused") as info:
-        _run(_connector(opts))
+        harvest_all(_connector(opts))
     assert not isinstance(info.value, Transient)
 
 
 def test_429_with_retry_after_is_honoured(portal: Portal) -> None:
     portal.limit_first = 1
     started = time.monotonic()
-    recs = _run(_connector(_options(portal)))
+    recs = harvest_all(_connector(_options(portal)))
     assert len(recs) == 250
     jobs = [h.at for h in portal.site.hits if h.path == "/portal/api/v1/jobs"]
     assert jobs[1] - jobs[0] >= 0.95
@@ -170,7 +164,7 @@ def test_429_with_retry_after_is_honoured(portal: Portal) -> None:
 def test_server_errors_end_the_run_as_transient(portal: Portal) -> None:
     portal.site.routes["/portal/api/v1/jobs"] = Reply(503, b"maintenance")
     with pytest.raises(TransientHarvestError, match="503"):
-        _run(_connector(_options(portal, http={"delay": 0, "backoff": 0.01, "retries": 1})))
+        harvest_all(_connector(_options(portal, http={"delay": 0, "backoff": 0.01, "retries": 1})))
 
 
 @pytest.mark.parametrize("kind", ["offset", "cursor", "next_link", "link_header"])
@@ -205,7 +199,7 @@ def test_other_paginators(kind: str) -> None:
         conn = _connector({"base_url": site.url, "endpoint": "api/list", "records_path": "rows",
                            "paginator": paginator, "http": {"delay": 0, "respect_robots": False}},
                           mapping={"native_id": "to_string(id)", "title": "name"})
-        recs = _run(conn)
+        recs = harvest_all(conn)
         assert [r.native_id for r in recs if isinstance(r, RawPosting)] == [str(i) for i in range(23)]
         assert site.paths().count("/api/list") == 3
         assert conn.incremental and conn.next_cursor is None
@@ -214,7 +208,7 @@ def test_other_paginators(kind: str) -> None:
 def test_records_that_are_not_objects_are_rejected_not_raised() -> None:
     with Site() as site:
         site.routes["/x"] = _json({"items": [{"id": "1", "t": "普工"}, "oops", {"t": "无编号"}]})
-        recs = _run(_connector({"base_url": site.url + "/x", "records_path": "items",
+        recs = harvest_all(_connector({"base_url": site.url + "/x", "records_path": "items",
                                 "http": {"delay": 0, "respect_robots": False}},
                                mapping={"native_id": "id", "title": "t"}))
     assert [type(r).__name__ for r in recs] == ["RawPosting", "RejectedRecord", "RejectedRecord"]

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -89,11 +88,6 @@ def _connector(site: Site, **over: Any) -> JsonLdConnector:
                               mapping={"native_id": "auto", "title": "auto", "phone": "applicationContact.telephone"})
     return JsonLdConnector(source, CrawlOptions.model_validate(options), user_agent="lingong-test")
 
-
-@pytest.fixture
-def site() -> Iterator[Site]:
-    with Site() as s:
-        yield s
 
 
 def test_detail_pages_crawled_and_mapped(site: Site) -> None:
