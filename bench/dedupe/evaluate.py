@@ -42,6 +42,7 @@ from normalize import parse_location  # noqa: E402
 
 LABELLED = HERE / "labelled_1dagong.json"
 HELDOUT = HERE / "labelled_1dagong_heldout.json"  # labelled after the matcher was tuned; never tuned on
+CLUSTERS = HERE / "labelled_realdata_clusters.json"  # a representative sample, every posting hand-clustered
 SANDBOX_SOURCES = ["county_baiyun", "county_nanhai", "county_xiangzhou", "feed_fs_hr", "feed_zh_service",
                    "jsonld_dongguan", "portal_yuegong"]
 
@@ -90,24 +91,53 @@ def _fields(r: dict[str, Any]) -> tuple[str, str, dict[str, Any]]:
     raise ValueError(f"unknown dataset {dataset!r}")
 
 
+def _to_postings(records: Iterable[dict[str, Any]], native_id: Callable[[dict[str, Any]], str]) -> list[JobPosting]:
+    """Records as postings in posting order, mapped the way a connector would (the source's fields, then the
+    shipped normaliser); a record the pipeline would quarantine (e.g. an empty title) is left out."""
+    postings = []
+    for r in sorted(records, key=lambda r: (str(r.get("addtime") or r.get("created_time") or ""), r["id"])):
+        dataset, region, fields = _fields(r)
+        now = _NOW[dataset]
+        src = SourceDefinition(id=_SOURCE_ID[dataset], name=dataset, connector="feed", region=region,
+                               mapping={"native_id": "id", "title": "title"})
+        raw = RawPosting(source_id=_SOURCE_ID[dataset], native_id=native_id(r), payload=r, fetched_at=now,
+                         fields={k: v for k, v in fields.items() if v not in (None, "")})
+        try:
+            postings.append(to_posting(raw, src, "feed", now=now))
+        except RecordError:
+            continue
+    return postings
+
+
+def cluster_set_postings(path: Path = CLUSTERS, *, labels: str = "clusters",
+                         ) -> tuple[list[JobPosting], list[tuple[str, str, bool]]]:
+    """The hand-clustered sample (``make_realdata_cluster_sample.py``): every pair of its postings, true when
+    one labeller put both in one cluster of one group; pairs of two groups are different; pairs the labeller
+    marked unsure are left out. Ids are ``dataset|id``. ``labels`` picks the labeller (``clusters`` or
+    ``clusters_second``, the second labeller, 1dagong groups only)."""
+    doc = json.loads(path.read_text(encoding="utf-8"))
+    groups = [g for g in doc["groups"] if labels in g]
+    cluster_of, unsure = {}, set()
+    for g in groups:
+        for i, c in g[labels].items():
+            cluster_of[f"{g['dataset']}|{i}"] = f"{g['group']}/{c}"
+        unsure |= {frozenset(f"{g['dataset']}|{i}" for i in pair) for pair in g.get(labels + "_unsure", [])}
+    by_key = {f"{r['dataset']}|{r['id']}": r for r in doc["records"]}
+    records = [by_key[key] for key in cluster_of]
+    postings = _to_postings(records, lambda r: f"{r['dataset']}|{r['id']}")
+    ids = [p.native_id for p in postings]
+    pairs = [(a, b, cluster_of[a] == cluster_of[b]) for a, b in itertools.combinations(ids, 2)
+             if frozenset((a, b)) not in unsure]
+    return postings, pairs
+
+
 def labelled_postings(path: Path = LABELLED) -> tuple[list[JobPosting], list[tuple[str, str, bool]]]:
     """The labelled records as postings (in posting order) and the (id, id, same) pairs that count.
 
     Records are turned into postings the way a connector would (the source's fields mapped, then the
     shipped normaliser); 1dagong records have no ``dataset`` key (the first two files)."""
     doc = json.loads(path.read_text(encoding="utf-8"))
-    postings = []
-    for r in sorted(doc["records"], key=lambda r: (str(r.get("addtime") or r.get("created_time") or ""), r["id"])):
-        dataset, region, fields = _fields(r)
-        now = _NOW[dataset]
-        src = SourceDefinition(id=_SOURCE_ID[dataset], name=dataset, connector="feed", region=region,
-                               mapping={"native_id": "id", "title": "title"})
-        raw = RawPosting(source_id=_SOURCE_ID[dataset], native_id=r["id"], payload=r, fetched_at=now,
-                         fields={k: v for k, v in fields.items() if v not in (None, "")})
-        try:
-            postings.append(to_posting(raw, src, "feed", now=now))
-        except RecordError:
-            continue  # quarantined by the pipeline (e.g. an empty title): never clustered, its pairs left out
+    postings = _to_postings(doc["records"], lambda r: r["id"])
     kept = {p.native_id for p in postings}
     pairs = [(p["a"], p["b"], p["label"] == "same") for p in doc["pairs"]
              if p["label"] != "unsure" and p["a"] in kept and p["b"] in kept]
@@ -250,6 +280,9 @@ def wrong_pairs(clusters: dict[str, str], pairs: Iterable[tuple[str, str, bool]]
 def main() -> None:
     sets: dict[str, Callable[[], tuple[list[JobPosting], list[tuple[str, str, bool]]]]] = {
         name: (lambda path=path: labelled_postings(path)) for name, path in LABELLED_SETS.items() if path.exists()}
+    if CLUSTERS.exists():
+        sets["realdata clusters (every pair of the sample)"] = cluster_set_postings
+        sets["realdata clusters, 1dagong second labeller"] = lambda: cluster_set_postings(labels="clusters_second")
     if "--no-demo" not in sys.argv:
         sets["demo truth.json"] = demo_postings
         sets["sandbox truth (400, all sources)"] = sandbox_postings
