@@ -8,7 +8,7 @@ counted over *every* pair of the sample — the usual definition of pairwise P/R
 
 Deterministic (random.Random(20261128)):
 
-    .venv/bin/python bench/dedupe/make_realdata_cluster_sample.py [OUT.json]
+    .venv/bin/python bench/dedupe/make_realdata_cluster_sample.py [OUT.json [SAMPLE]]
 
 writes groups with their records to OUT.json (default /tmp/realdata_cluster_sample.json) and, beside it,
 the text files the labellers read (every non-empty field of every record, group by group); then
@@ -132,13 +132,26 @@ def _root(parent: dict[str, str], i: str) -> str:
     return i
 
 
-def sample() -> dict:
-    rng = random.Random(SEED)
+# sample -> (seed, units drawn per dataset (multi-posting units, single postings), earlier samples whose units
+# are not drawn again). Sample 2 was drawn after sample 1 had been scored and read, to score the matcher again.
+SAMPLES: dict[int, tuple[int, dict[str, tuple[int | None, int]], tuple[str, ...]]] = {
+    1: (SEED, {"1dagong": (50, 30), "miduoduo": (None, 10), "meituan": (20, 10)}, ()),
+    2: (20261129, {"1dagong": (80, 20), "meituan": (20, 0)}, ("labelled_realdata_clusters.json",)),
+}
+
+
+def sample(number: int = 1) -> dict:
+    seed, plan, earlier = SAMPLES[number]
+    rng = random.Random(seed)
     seen = seen_before()
-    plan = {"1dagong": (50, 30), "miduoduo": (None, 10), "meituan": (20, 10)}
+    drawn = {(r["dataset"], str(r["id"])) for f in earlier
+             for r in json.loads((HERE / f).read_text(encoding="utf-8"))["records"]}
     groups, records = [], {}
     for dataset, (rows, _unit, title, text, _place) in frames().items():
-        units = draw_units(rng, rows, *plan[dataset])
+        if dataset not in plan:
+            continue
+        taken = {u for u, i in zip(rows["unit"], rows["id"], strict=True) if (dataset, i) in drawn}
+        units = draw_units(rng, rows[~rows["unit"].isin(taken)], *plan[dataset])
         members = sorted({i for u in units for i in u})
         pulled = pulls(rows, title, text, members)
         parent: dict[str, str] = {}
@@ -155,7 +168,8 @@ def sample() -> dict:
         recs = {r["id"]: r for r in rows.to_dict("records")}
         for ids in sorted(by_root.values(), key=lambda ids: min(ids)):
             ids.sort(key=lambda i: (recs[i].get("addtime") or recs[i].get("created_time") or "", i))
-            gid = f"{dataset}-{len([g for g in groups if g['dataset'] == dataset]) + 1:03d}"
+            gid = (f"s{number}-" if number > 1 else "") + \
+                f"{dataset}-{len([g for g in groups if g['dataset'] == dataset]) + 1:03d}"
             groups.append({"group": gid, "dataset": dataset, "ids": ids,
                            "seen_before": sorted(i for i in ids if (dataset, i) in seen)})
             for i in ids:
@@ -168,11 +182,16 @@ def sample() -> dict:
     return {"groups": groups, "records": records}
 
 
-def render(doc: dict, datasets: set[str]) -> str:
-    """The groups of some datasets as the labellers read them: every non-empty field of every record."""
+def render(doc: dict, datasets: set[str], part: tuple[int, int] = (1, 1)) -> str:
+    """The groups of some datasets as the labellers read them: every non-empty field of every record.
+    ``part`` (k, n): the k-th of n runs of consecutive groups holding about as many records each."""
     lines = []
-    for g in doc["groups"]:
-        if g["dataset"] not in datasets:
+    chosen = [g for g in doc["groups"] if g["dataset"] in datasets]
+    total, before = sum(len(g["ids"]) for g in chosen), 0
+    for g in chosen:
+        before += len(g["ids"])
+        if not (part[0] - 1) * total < part[1] * before <= part[0] * total and not (
+                part[0] == part[1] and before == total):
             continue
         lines.append(f"\n======== GROUP {g['group']} ({len(g['ids'])} postings) ========")
         for i in g["ids"]:
@@ -217,8 +236,12 @@ if __name__ == "__main__":
                  Path(args[2]).read_text(encoding="utf-8").strip())
         sys.exit(0)
     out = Path(sys.argv[1]) if len(sys.argv) > 1 else Path("/tmp/realdata_cluster_sample.json")
-    doc = sample()
+    number = int(sys.argv[2]) if len(sys.argv) > 2 else 1
+    doc = sample(number)
     out.write_text(json.dumps(doc, ensure_ascii=False, indent=1), encoding="utf-8")
-    for name, datasets in (("1dagong", {"1dagong"}), ("miduoduo_meituan", {"miduoduo", "meituan"})):
-        out.with_name(f"{out.stem}_{name}.txt").write_text(render(doc, datasets), encoding="utf-8")
+    parts = {1: (("1dagong", {"1dagong"}, (1, 1)), ("miduoduo_meituan", {"miduoduo", "meituan"}, (1, 1))),
+             2: (("1dagong_part1", {"1dagong"}, (1, 2)), ("1dagong_part2", {"1dagong"}, (2, 2)),
+                 ("meituan", {"meituan"}, (1, 1)))}[number]
+    for name, datasets, part in parts:
+        out.with_name(f"{out.stem}_{name}.txt").write_text(render(doc, datasets, part), encoding="utf-8")
     print(f"-> {out} and the labellers' text files beside it", file=sys.stderr)
