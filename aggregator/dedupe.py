@@ -58,6 +58,7 @@ ROWS = NUM_PERM // BANDS
 SHINGLE = 3
 TEXT_CHARS = 240  # what of the description is compared: reposts differ in tails (contacts, trimming)
 BLOCK_LIMIT = 100  # most candidates taken from one block or LSH bucket (the latest ones)
+RELISTED_AFTER = 3 * 3600  # seconds: one employer's ads this far apart, same terms, looser title → a re-listing
 
 # Role words that name one job in different words (both forms occur in real postings).
 _SYNONYMS = (("网销", "网络销售"), ("电销", "电话销售"), ("话务员", "电话客服"), ("地推", "地面推广"),
@@ -112,6 +113,7 @@ class Features:
     pay_max: float | None = None
     pay_unit: str | None = None
     daily: float | None = None
+    posted: float | None = None  # posted_at as a POSIX timestamp
     signature: bytes = b""  # MinHash hash values (uint32 × NUM_PERM)
 
     def bands(self) -> list[str]:
@@ -127,6 +129,13 @@ class Features:
         return [f"{self.province or ''}|{i:02d}"
                 f"{hashlib.blake2b(self.signature[i * step:(i + 1) * step], digest_size=8).hexdigest()}"
                 for i in range(BANDS)]
+
+    @property
+    def terms(self) -> tuple[float | None, float | None, str, int] | None:
+        """Pay and headcount when the posting states both (a re-listing under a looser title keeps them)."""
+        if self.pay_unit is None or not self.headcount:
+            return None
+        return (self.pay_min, self.pay_max, self.pay_unit, self.headcount)
 
     def to_row(self) -> dict[str, Any]:
         return {k: getattr(self, k) for k in self.__slots__}
@@ -256,6 +265,7 @@ def features(posting: JobPosting) -> Features:
         pay_max=s.max if s else None,
         pay_unit=s.unit if s else None,
         daily=s.daily_estimate if s else None,
+        posted=posting.posted_at.timestamp() if posting.posted_at else None,
         signature=signature(title, text),
     )
 
@@ -372,9 +382,16 @@ def same_job(a: Features, b: Features) -> float:
     ts, contained = title_similarity(a.title, b.title)
     ds = float(fuzz.ratio(a.text, b.text)) / 100.0 if a.text and b.text else None
     pay_conflict = _pay_conflict(a, b)
+    # One employer's role re-listed later under a looser title (销售精英 / 网络销售专员 / 中环城销售精英) with
+    # every term stated on both sides and equal (pay, headcount): a re-listing whatever the text says. Ads
+    # one employer posts within a few hours of each other under two titles are two openings (销售代表 /
+    # 电话销售 seconds apart over one template).
+    same_terms = bool(one_role) and same_employer and not (a.phone and b.phone and not same_phone) and (
+        a.terms is not None and a.terms == b.terms and a.posted is not None and b.posted is not None
+        and abs(a.posted - b.posted) >= RELISTED_AFTER)
     if ts >= 0.85 or (one_role and ts >= 0.6):
         # one employer, role, pay, contact and headcount: a re-listing, even with its text rewritten
-        relisted = (bool(one_role) and same_employer and not (a.phone and b.phone and not same_phone)
+        relisted = same_terms or (bool(one_role) and same_employer and not (a.phone and b.phone and not same_phone)
                     and _same_pay(a, b) and not (a.headcount and b.headcount and a.headcount != b.headcount)
                     and bool(same_role(a.title_text or a.title, b.title_text or b.title, a.ekey, b.ekey,
                                        exact=True)))
@@ -384,6 +401,8 @@ def same_job(a: Features, b: Features) -> float:
         if pay_conflict and (ds is None or ds < 0.9):
             return 0.0
         return 0.5 + 0.3 * ts + 0.2 * (ds if ds is not None else 0.5)
+    if same_terms:
+        return 0.3 * ts + 0.4 * (ds if ds is not None else 0.5)
     # Titles unlike or naming no role (retitled reposts, clickbait): the text and the pay carry it.
     if ds is not None and ds >= 0.85 and not pay_conflict:
         return 0.3 * ts + 0.4 * ds
@@ -568,7 +587,8 @@ def assign_cluster(catalog: Catalog, posting: JobPosting) -> tuple[str, str | No
 #: What the stored features hold; bumped when :func:`features` changes, so a catalog written by an older
 #: lingong gets its stored features recomputed (:func:`refresh_features`) before matching goes on.
 #: 2: employer keys without leading places (employer_core), title_text, employment, headcount.
-FEATURES_VERSION = 2
+#: 3: posted (a re-listing under a looser title comes hours after the first ad).
+FEATURES_VERSION = 3
 
 
 def refresh_features(catalog: Catalog, progress: Callable[[int, int], None] | None = None) -> int:
@@ -715,11 +735,13 @@ class _Columns:
     title: Any
     text: Any
     employment: Any
+    terms: Any
     full_time: int  # the code of "full_time" in ``employment`` (-1: none)
 
     def __init__(self, feats: Sequence[Features]) -> None:
         for attr in ("city", "county", "uscc", "branch", "ekey", "phone", "source", "title", "text", "employment"):
             setattr(self, attr, _codes(getattr(f, attr) for f in feats))
+        self.terms = _codes(f.terms for f in feats)
         kinds = self._strings(feats, "employment")
         self.full_time = int(np.flatnonzero(kinds == "full_time")[0]) if (kinds == "full_time").any() else -1
         self.ekeys = self._strings(feats, "ekey")
@@ -762,9 +784,9 @@ def screen_pairs(feats: Sequence[Features], ii: Any, jj: Any, workers: int = -1,
     """The pairs that :func:`same_job` may accept; the others it certainly scores 0.0.
 
     Its cheap vetoes (city, county, credit code, branch, employer, contacts, title similarity < 0.6
-    unless the texts are near-identical, 全职 vs 兼职) are applied to all pairs at once with numpy and
-    rapidfuzz ``cpdist``; the screen is conservative (a small margin on the thresholds), so
-    :func:`same_job` on the survivors decides exactly.
+    unless the texts are near-identical or one employer states the same pay and headcount, 全职 vs 兼职)
+    are applied to all pairs at once with numpy and rapidfuzz ``cpdist``; the screen is conservative (a
+    small margin on the thresholds), so :func:`same_job` on the survivors decides exactly.
     """
     col = columns if columns is not None else _Columns(feats)
     # the employer stage first: it drops most pairs (one template text, many employers)
@@ -814,8 +836,12 @@ def screen_pairs(feats: Sequence[Features], ii: Any, jj: Any, workers: int = -1,
         has_text = (xa > 0) & (xb > 0)
         texts = np.zeros(len(unlike))
         texts[has_text] = _pairwise(fuzz.ratio, col.texts, col.texts, xa[has_text], xb[has_text], workers)
+        # ... and one employer's role re-listed with the same stated pay and headcount
+        ua, ub = ii[unlike], jj[unlike]
+        terms = ((col.terms[ua] > 0) & (col.terms[ua] == col.terms[ub])
+                 & (((ekey[ua] > 0) & (ekey[ua] == ekey[ub])) | ((uscc[ua] > 0) & (uscc[ua] == uscc[ub]))))
         keep = np.ones(len(ii), dtype=bool)
-        keep[unlike[texts < 85.0 - 1e-9]] = False
+        keep[unlike[(texts < 85.0 - 1e-9) & ~terms]] = False
         ii, jj = ii[keep], jj[keep]
     return ii, jj
 
