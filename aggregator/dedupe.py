@@ -379,9 +379,11 @@ def same_job(a: Features, b: Features) -> float:
         return 0.0  # one employer's template text under two roles (销售助理 / 网络销售) is two openings
     if one_role and _variant_titles(a.title, b.title):
         return 0.0  # one role at two places or sites: 销售代表-昆山 / 销售代表-太仓, 1号仓 / 2号仓
+    pay_conflict = _pay_conflict(a, b)
+    if pay_conflict and a.headcount and b.headcount and a.headcount != b.headcount:
+        return 0.0  # another headcount and another pay: a separate opening, whatever the text (理财经理 ×5 / ×50)
     ts, contained = title_similarity(a.title, b.title)
     ds = float(fuzz.ratio(a.text, b.text)) / 100.0 if a.text and b.text else None
-    pay_conflict = _pay_conflict(a, b)
     # One employer's role re-listed later under a looser title (销售精英 / 网络销售专员 / 中环城销售精英) with
     # every term stated on both sides and equal (pay, headcount): a re-listing whatever the text says. Ads
     # one employer posts within a few hours of each other under two titles are two openings (销售代表 /

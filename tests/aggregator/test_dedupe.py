@@ -79,6 +79,45 @@ def test_a_relisting_with_rewritten_text_is_one_job_when_role_pay_and_contact_ag
     assert dedupe.same_job(a, _f(**{**b.to_row(), "pay_min": 250.0, "pay_max": 250.0})) == 0.0  # another pay
 
 
+def _ad(title: str, hours: float, **kw: Any) -> dedupe.Features:
+    """One finance company's sales ad (real 1dagong shape: no contact, pay and headcount stated)."""
+    base: dict[str, Any] = {"posting_id": f"p_{title}_{hours}", "ekey": "招财银商务咨询", "phone": None,
+                            "title": dedupe.fold_title(title), "title_text": title, "headcount": 10,
+                            "pay_min": 3000.0, "pay_max": 5000.0, "pay_unit": "month", "posted": 1439199555.0 + hours * 3600}
+    base.update(kw)
+    return _f(**base)
+
+
+def test_a_role_relisted_hours_later_under_a_looser_title_with_the_same_terms_is_one_job() -> None:
+    first = _ad("销售精英", 0, text="公司直招网络销售底薪两千加提成双休")
+    later = _ad("因业务扩张直招网络销售专员", 6, text="因业务扩张现招聘网络销售专员若干名要求会电脑打字")
+    assert dedupe.same_job(first, later) > 0
+    # the same ads posted minutes apart are two openings (销售代表 / 电话销售 over one template)
+    assert dedupe.same_job(first, _ad("因业务扩张直招网络销售专员", 0.1, text=later.text)) == 0.0
+    # every term must be stated on both sides and equal
+    assert dedupe.same_job(first, _ad("因业务扩张直招网络销售专员", 6, text=later.text, headcount=20)) == 0.0
+    assert dedupe.same_job(first, _ad("因业务扩张直招网络销售专员", 6, text=later.text, headcount=None)) == 0.0
+    assert dedupe.same_job(first, _ad("因业务扩张直招网络销售专员", 6, text=later.text, posted=None)) == 0.0
+    assert dedupe.same_job(first, _ad("网络销售", 6, text=later.text, pay_min=5000.0, pay_max=10000.0)) == 0.0
+    # two roles stay two jobs whatever the terms
+    assert dedupe.same_job(first, _ad("销售助理", 6, text=later.text)) == 0.0
+
+
+def test_another_headcount_and_another_pay_is_a_separate_opening_even_over_one_text() -> None:
+    text = "理财经理负责客户开发与维护要求大专以上学历有金融销售经验优先"
+    a = _ad("理财经理", 0, text=text, headcount=5)
+    assert dedupe.same_job(a, _ad("理财经理", 800, text=text, headcount=5)) > 0
+    assert dedupe.same_job(a, _ad("理财经理", 800, text=text, headcount=50, pay_min=5000.0, pay_max=10000.0)) == 0.0
+    assert dedupe.same_job(a, _ad("理财经理", 800, text=text, headcount=50)) > 0  # one term edited: a repost
+
+
+def test_kitchen_titles_are_roles_so_one_restaurant_template_under_them_is_several_jobs() -> None:
+    template = "本店招聘厨房及前厅人员待遇面议包吃住工作地点徐汇区"
+    chef, cold = (_f(posting_id=t, title=dedupe.fold_title(t), title_text=t, text=template, pay_unit=None,
+                     pay_min=None, pay_max=None) for t in ("大厨", "凉菜"))
+    assert dedupe.same_job(chef, cold) == 0.0
+
+
 def test_numbered_sites_of_one_employer_are_two_workplaces() -> None:
     a = _f(ekey="宁波万古南越宫站", title="美团外卖", title_text="美团外卖")
     assert dedupe.same_job(a, _f(posting_id="p_2", ekey="宁波万古南越宫二站", title="美团外卖",
