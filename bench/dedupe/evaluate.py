@@ -43,6 +43,7 @@ from normalize import parse_location  # noqa: E402
 LABELLED = HERE / "labelled_1dagong.json"
 HELDOUT = HERE / "labelled_1dagong_heldout.json"  # labelled after the matcher was tuned; never tuned on
 CLUSTERS = HERE / "labelled_realdata_clusters.json"  # a representative sample, every posting hand-clustered
+CLUSTERS2 = HERE / "labelled_realdata_clusters2.json"  # a second one, drawn and labelled after the first was read
 SANDBOX_SOURCES = ["county_baiyun", "county_nanhai", "county_xiangzhou", "feed_fs_hr", "feed_zh_service",
                    "jsonld_dongguan", "portal_yuegong"]
 
@@ -283,6 +284,8 @@ def main() -> None:
     if CLUSTERS.exists():
         sets["realdata clusters (every pair of the sample)"] = cluster_set_postings
         sets["realdata clusters, 1dagong second labeller"] = lambda: cluster_set_postings(labels="clusters_second")
+    if CLUSTERS2.exists():
+        sets["realdata clusters 2 (every pair of the sample)"] = lambda: cluster_set_postings(CLUSTERS2)
     if "--no-demo" not in sys.argv:
         sets["demo truth.json"] = demo_postings
         sets["sandbox truth (400, all sources)"] = sandbox_postings
