@@ -39,6 +39,7 @@ class _Lexicon:
     shifts: re.Pattern[str]
     longest: int
     decorations: re.Pattern[str]
+    aspects: tuple[tuple[str, str], ...]  # (modifier word, what it says of the job), longest words first
 
 
 @lru_cache(maxsize=1)
@@ -51,7 +52,10 @@ def _lexicon() -> _Lexicon:
     levels = tuple(str(w) for w in raw["levels"])
     suffixes = tuple(str(w) for w in raw["role_suffixes"])
     shifts = re.compile("(" + "|".join(sorted(map(str, raw["shifts"]), key=len, reverse=True)) + ")")
-    return _Lexicon(synonyms, roles, generic, levels, suffixes, shifts, max(len(w) for w in roles), decorations)
+    aspects = tuple(sorted(((str(w), str(kind)) for kind, ws in raw["modifier_aspects"].items() for w in ws),
+                           key=lambda wk: -len(wk[0])))
+    return _Lexicon(synonyms, roles, generic, levels, suffixes, shifts, max(len(w) for w in roles), decorations,
+                    aspects)
 
 
 def role_of(title: str | None, employer: str | None = None) -> Role | None:
@@ -152,8 +156,10 @@ def same_role(a: str | None, b: str | None, employer_a: str | None = None,
 
     One role: the same role words, and modifiers that are equal, empty on one side or one inside
     the other (``网络主播`` / ``网络秀场主播``). Two roles: other role words (``销售助理`` /
-    ``网络销售``), other modifiers (``金融销售`` / ``网络销售``, ``全职分拣员`` / ``兼职分拣员``) or
-    other levels (``初级理财经理`` / ``理财经理``). A title listing roles (``投资顾问/网络销售员``)
+    ``网络销售``), other modifiers (``电话销售`` / ``网络销售``, ``全职分拣员`` / ``兼职分拣员``) or
+    other levels (``初级理财经理`` / ``理财经理``). Modifiers that each say another aspect of the job
+    (``金融营销`` / ``网络营销``: what is sold, and through which channel; ``modifier_aspects`` in
+    ``roles.yaml``) are one role. A title listing roles (``投资顾问/网络销售员``)
     names one role with another when any of its roles does. ``employer_a`` / ``employer_b``: as for
     :func:`role_of`. ``exact``: one role only when role words and modifiers are equal.
     """
@@ -186,4 +192,29 @@ def _one_role(ra: Role, rb: Role) -> bool:
     levels = _lexicon().levels
     if {w for w in levels if w in ma} != {w for w in levels if w in mb}:
         return False  # 初级理财客户经理 / 理财经理
-    return not ma or not mb or ma in mb or mb in ma
+    if not ma or not mb or ma in mb or mb in ma:
+        return True
+    # 金融营销 / 网络营销: one says what is sold, the other through which channel: one role unless they say
+    # two things of one aspect (网络 / 电话); modifiers the aspects do not cover stay two roles (室内 / 园林景观)
+    aspects_a, aspects_b = _aspects(ma), _aspects(mb)
+    if aspects_a is None or aspects_b is None:
+        return False
+    return all(aspects_a[k] == aspects_b[k] for k in aspects_a.keys() & aspects_b.keys())
+
+
+@lru_cache(maxsize=8192)
+def _aspects(modifier: str) -> dict[str, str] | None:
+    """What a modifier says of the job, by aspect (``网络`` → channel 网络), or None when it holds other words."""
+    out: dict[str, str] = {}
+    i = 0
+    while i < len(modifier):
+        for word, kind in _lexicon().aspects:
+            if modifier.startswith(word, i):
+                if out.get(kind, word) != word:
+                    return None  # two things of one aspect in one title: leave it to the other rules
+                out[kind] = word
+                i += len(word)
+                break
+        else:
+            return None
+    return out

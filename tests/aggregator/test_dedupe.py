@@ -83,7 +83,8 @@ def _ad(title: str, hours: float, **kw: Any) -> dedupe.Features:
     """One finance company's sales ad (real 1dagong shape: no contact, pay and headcount stated)."""
     base: dict[str, Any] = {"posting_id": f"p_{title}_{hours}", "ekey": "招财银商务咨询", "phone": None,
                             "title": dedupe.fold_title(title), "title_text": title, "headcount": 10,
-                            "pay_min": 3000.0, "pay_max": 5000.0, "pay_unit": "month", "posted": 1439199555.0 + hours * 3600}
+                            "pay_min": 3000.0, "pay_max": 5000.0, "pay_unit": "month",
+                            "posted": 1439199555.0 + hours * 3600}
     base.update(kw)
     return _f(**base)
 
@@ -296,7 +297,7 @@ def test_precision_and_recall_on_the_hand_clustered_real_data_samples() -> None:
     # Measured, below the 0.95 recall target: the misses are finance/sales companies re-listing one job under
     # several role titles (see bench/dedupe/README.md). Precision holds.
     assert figures["first"]["precision"] == 1.0 and figures["first"]["recall"] >= 0.6, figures
-    assert figures["second"]["precision"] >= 0.95 and figures["second"]["recall"] >= 0.65, figures
+    assert figures["second"]["precision"] >= 0.95 and figures["second"]["recall"] >= 0.75, figures
 
 
 # --- fast paths: vectorised MinHash, bulk first load ------------------------------------------------

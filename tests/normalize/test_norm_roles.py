@@ -55,6 +55,12 @@ def test_the_employer_name_in_a_title_is_not_a_role() -> None:
     ("初级理财客户经理", "理财客户经理", False),  # another level
     ("融资专员", "销售代表", False),
     ("月入三万不是梦想", "销售代表", None),  # one names no role: text and pay decide
+    # modifiers naming two aspects of one job: what is sold and through which channel (3 of 4 labellers)
+    ("诚聘金融营销专员", "诚聘网络营销专员", True),
+    ("金融销售", "网络销售", True),
+    ("金融网络销售", "电话销售", False),  # one aspect twice: 网络 / 电话
+    ("理财经理", "保险经理", False),
+    ("金融销售", "园林销售", False),  # a modifier the aspects do not cover
 ])
 def test_same_role(a: str, b: str, same: bool | None) -> None:
     assert same_role(a, b) is same
