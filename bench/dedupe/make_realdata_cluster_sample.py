@@ -133,10 +133,13 @@ def _root(parent: dict[str, str], i: str) -> str:
 
 
 # sample -> (seed, units drawn per dataset (multi-posting units, single postings), earlier samples whose units
-# are not drawn again). Sample 2 was drawn after sample 1 had been scored and read, to score the matcher again.
+# are not drawn again). Sample 2 was drawn after sample 1 had been scored and read, to score the matcher again;
+# sample 3 after sample 2 had been scored and read.
 SAMPLES: dict[int, tuple[int, dict[str, tuple[int | None, int]], tuple[str, ...]]] = {
     1: (SEED, {"1dagong": (50, 30), "miduoduo": (None, 10), "meituan": (20, 10)}, ()),
     2: (20261129, {"1dagong": (80, 20), "meituan": (20, 0)}, ("labelled_realdata_clusters.json",)),
+    3: (20261130, {"1dagong": (80, 20), "meituan": (20, 0)},
+        ("labelled_realdata_clusters.json", "labelled_realdata_clusters2.json")),
 }
 
 
@@ -239,9 +242,9 @@ if __name__ == "__main__":
     number = int(sys.argv[2]) if len(sys.argv) > 2 else 1
     doc = sample(number)
     out.write_text(json.dumps(doc, ensure_ascii=False, indent=1), encoding="utf-8")
-    parts = {1: (("1dagong", {"1dagong"}, (1, 1)), ("miduoduo_meituan", {"miduoduo", "meituan"}, (1, 1))),
-             2: (("1dagong_part1", {"1dagong"}, (1, 2)), ("1dagong_part2", {"1dagong"}, (2, 2)),
-                 ("meituan", {"meituan"}, (1, 1)))}[number]
+    parts = ((("1dagong", {"1dagong"}, (1, 1)), ("miduoduo_meituan", {"miduoduo", "meituan"}, (1, 1)))
+             if number == 1 else (("1dagong_part1", {"1dagong"}, (1, 2)), ("1dagong_part2", {"1dagong"}, (2, 2)),
+                                  ("meituan", {"meituan"}, (1, 1))))
     for name, datasets, part in parts:
         out.with_name(f"{out.stem}_{name}.txt").write_text(render(doc, datasets, part), encoding="utf-8")
     print(f"-> {out} and the labellers' text files beside it", file=sys.stderr)
