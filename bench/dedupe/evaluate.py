@@ -110,6 +110,13 @@ def _to_postings(records: Iterable[dict[str, Any]], native_id: Callable[[dict[st
     return postings
 
 
+def cluster_labels(path: Path = CLUSTERS, labels: str = "clusters") -> dict[str, str]:
+    """``dataset|id`` → ``group/cluster`` as one labeller placed every posting of a cluster sample."""
+    doc = json.loads(path.read_text(encoding="utf-8"))
+    return {f"{g['dataset']}|{i}": f"{g['group']}/{c}" for g in doc["groups"] if labels in g
+            for i, c in g[labels].items()}
+
+
 def cluster_set_postings(path: Path = CLUSTERS, *, labels: str = "clusters",
                          ) -> tuple[list[JobPosting], list[tuple[str, str, bool]]]:
     """The hand-clustered sample (``make_realdata_cluster_sample.py``): every pair of its postings, true when
@@ -117,12 +124,9 @@ def cluster_set_postings(path: Path = CLUSTERS, *, labels: str = "clusters",
     marked unsure are left out. Ids are ``dataset|id``. ``labels`` picks the labeller (``clusters`` or
     ``clusters_second``, the second labeller, 1dagong groups only)."""
     doc = json.loads(path.read_text(encoding="utf-8"))
-    groups = [g for g in doc["groups"] if labels in g]
-    cluster_of, unsure = {}, set()
-    for g in groups:
-        for i, c in g[labels].items():
-            cluster_of[f"{g['dataset']}|{i}"] = f"{g['group']}/{c}"
-        unsure |= {frozenset(f"{g['dataset']}|{i}" for i in pair) for pair in g.get(labels + "_unsure", [])}
+    cluster_of = cluster_labels(path, labels)
+    unsure = {frozenset(f"{g['dataset']}|{i}" for i in pair)
+              for g in doc["groups"] if labels in g for pair in g.get(labels + "_unsure", [])}
     by_key = {f"{r['dataset']}|{r['id']}": r for r in doc["records"]}
     records = [by_key[key] for key in cluster_of]
     postings = _to_postings(records, lambda r: f"{r['dataset']}|{r['id']}")
@@ -274,8 +278,28 @@ def score(clusters: dict[str, str], pairs: Iterable[tuple[str, str, bool]]) -> d
             "recall": round(tp / (tp + fn), 4) if tp + fn else 1.0, "tp": tp, "fp": fp, "fn": fn}
 
 
+def results_view(clusters: dict[str, str], jobs: dict[str, str]) -> dict[str, int]:
+    """What a searcher sees of a cluster sample (``jobs``: posting → the labeller's cluster, unsure merges as
+    the labeller placed them): ``jobs``, ``results`` (predicted clusters), ``extra_results`` (a job shown
+    more than once: each extra time counts) and ``merged_jobs`` (a job hidden inside another job's result)."""
+    shown: dict[str, set[str]] = defaultdict(set)
+    holds: dict[str, set[str]] = defaultdict(set)
+    for i, job in jobs.items():
+        if i in clusters:  # quarantined postings are never shown
+            shown[job].add(clusters[i])
+            holds[clusters[i]].add(job)
+    return {"postings": len([i for i in jobs if i in clusters]), "jobs": len(shown), "results": len(holds),
+            "extra_results": sum(len(r) - 1 for r in shown.values()),
+            "merged_jobs": sum(len(j) - 1 for j in holds.values())}
+
+
 def wrong_pairs(clusters: dict[str, str], pairs: Iterable[tuple[str, str, bool]]) -> list[tuple[str, str, bool]]:
     return [(a, b, same) for a, b, same in pairs if (clusters[a] == clusters[b]) != same]
+
+
+CLUSTER_VIEWS = {"realdata clusters (every pair of the sample)": (CLUSTERS, "clusters"),
+                 "realdata clusters, 1dagong second labeller": (CLUSTERS, "clusters_second"),
+                 "realdata clusters 2 (every pair of the sample)": (CLUSTERS2, "clusters")}
 
 
 def main() -> None:
@@ -295,6 +319,8 @@ def main() -> None:
         for strategy, run in STRATEGIES.items():
             clusters = run(postings)
             report[name][strategy] = score(clusters, pairs)
+            if strategy == "lsh_fuzz" and name in CLUSTER_VIEWS:
+                report[name]["lsh_fuzz_results"] = results_view(clusters, cluster_labels(*CLUSTER_VIEWS[name]))
             if strategy == "lsh_fuzz" and "-v" in sys.argv:
                 report[name]["lsh_fuzz_wrong"] = wrong_pairs(clusters, pairs)
     print(json.dumps(report, ensure_ascii=False, indent=1))
