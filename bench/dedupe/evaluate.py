@@ -44,6 +44,7 @@ LABELLED = HERE / "labelled_1dagong.json"
 HELDOUT = HERE / "labelled_1dagong_heldout.json"  # labelled after the matcher was tuned; never tuned on
 CLUSTERS = HERE / "labelled_realdata_clusters.json"  # a representative sample, every posting hand-clustered
 CLUSTERS2 = HERE / "labelled_realdata_clusters2.json"  # a second one, drawn and labelled after the first was read
+CLUSTERS3 = HERE / "labelled_realdata_clusters3.json"  # a third, after the second was read
 SANDBOX_SOURCES = ["county_baiyun", "county_nanhai", "county_xiangzhou", "feed_fs_hr", "feed_zh_service",
                    "jsonld_dongguan", "portal_yuegong"]
 
@@ -299,7 +300,8 @@ def wrong_pairs(clusters: dict[str, str], pairs: Iterable[tuple[str, str, bool]]
 
 CLUSTER_VIEWS = {"realdata clusters (every pair of the sample)": (CLUSTERS, "clusters"),
                  "realdata clusters, 1dagong second labeller": (CLUSTERS, "clusters_second"),
-                 "realdata clusters 2 (every pair of the sample)": (CLUSTERS2, "clusters")}
+                 "realdata clusters 2 (every pair of the sample)": (CLUSTERS2, "clusters"),
+                 "realdata clusters 3 (every pair of the sample)": (CLUSTERS3, "clusters")}
 
 
 def main() -> None:
@@ -310,6 +312,8 @@ def main() -> None:
         sets["realdata clusters, 1dagong second labeller"] = lambda: cluster_set_postings(labels="clusters_second")
     if CLUSTERS2.exists():
         sets["realdata clusters 2 (every pair of the sample)"] = lambda: cluster_set_postings(CLUSTERS2)
+    if CLUSTERS3.exists():
+        sets["realdata clusters 3 (every pair of the sample)"] = lambda: cluster_set_postings(CLUSTERS3)
     if "--no-demo" not in sys.argv:
         sets["demo truth.json"] = demo_postings
         sets["sandbox truth (400, all sources)"] = sandbox_postings
