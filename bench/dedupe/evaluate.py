@@ -1,11 +1,12 @@
-"""Pairwise precision and recall of dedupe strategies on the two labelled sets.
+"""Pairwise precision and recall of dedupe strategies on every labelled set (see README.md).
 
-    .venv/bin/python bench/dedupe/evaluate.py            # every set, every strategy
+    .venv/bin/python bench/dedupe/evaluate.py [-v] [--no-demo]   # every set, every strategy
 
-* ``labelled_1dagong.json``: real 1dagong postings (2015), pairs labelled by reading (see its ``about``).
-  Figures over the pairs labelled ``same`` / ``different``; ``unsure`` pairs are left out.
-* ``labelled_1dagong_heldout.json``: 88 more pairs of other 1dagong postings, labelled after the matcher
-  was tuned and never used to tune it (see its ``about``).
+* the cluster samples (``labelled_realdata_clusters*.json``): representative real-data samples whose every
+  posting a person put in a cluster; every pair of a sample counts (pairs of two groups are different,
+  pairs the labeller marked unsure are left out), and :func:`results_view` says what a searcher sees.
+* the pair sets (``labelled_1dagong*.json``, ``labelled_realdata_dev*.json``, ``…final.json``): pairs drawn
+  near the decision boundary, labelled same / different / unsure; unsure pairs are left out.
 * the sandbox province's truth: the 7 sandbox sources harvested for real, every pair of postings.
 * the demo's ``truth.json``: the sample feeds harvested for real (sandbox on 127.0.0.1); every pair of
   postings counts, the true pairs are the cross-posts.
@@ -13,7 +14,7 @@
 Strategies: ``exact`` (the skeleton's key employer|title|place), ``lsh_only`` (MinHash LSH candidates in
 one city, estimated Jaccard ≥ 0.6, no confirmation), ``block_fuzz`` (blocking on employer / code / phone
 in one city + rapidfuzz confirmation, no LSH), ``lsh_fuzz`` (the shipped one: both candidate sources +
-confirmation).
+confirmation). ``-v`` lists the shipped strategy's wrong pairs.
 """
 
 from __future__ import annotations
