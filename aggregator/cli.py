@@ -553,6 +553,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "aggregator.commands.match",
     "aggregator.commands.employers",
     "aggregator.commands.review",
+    "aggregator.commands.dedupe",
     "aggregator.commands.report",
     "aggregator.commands.parse",
     "aggregator.commands.connector",

@@ -41,7 +41,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any, Protocol
+from typing import Any, NamedTuple, Protocol
 
 import numpy as np
 from rapidfuzz import fuzz, process
@@ -354,34 +354,67 @@ def title_similarity(a: str, b: str) -> tuple[float, bool]:
     return r, False
 
 
+class Decision(NamedTuple):
+    """How :func:`decide` judged a pair: ``score`` in (0, 1] when one job, else 0.0; ``rule`` names the rule
+    that decided (``city``, ``roles``, ``relisted`` …) and ``reason`` says it in words."""
+
+    score: float
+    rule: str
+    reason: str
+
+
+_NOT_CITY = Decision(0.0, "city", "two cities")
+_NOT_COUNTY = Decision(0.0, "county", "two counties (districts)")
+_NOT_USCC = Decision(0.0, "uscc", "two credit codes")
+_NOT_BRANCH = Decision(0.0, "branch", "two branches (stores, 分公司) of one company: two workplaces")
+_NOT_EMPLOYMENT = Decision(0.0, "employment", "全职 and 兼职 (or hourly, temporary) are two jobs")
+_NOT_EMPLOYER = Decision(0.0, "employer", "two employers, or two numbered sites of one (南越宫站 / 南越宫二站)")
+_NOT_CONTACTS = Decision(0.0, "contacts", "one source, two contacts: two openings (a repost keeps its contact)")
+_NOT_NO_EMPLOYER = Decision(0.0, "no_employer",
+                            "nothing says it is one employer (an employer missing, no shared phone)")
+_NOT_ROLES = Decision(0.0, "roles", "the titles name two roles (销售助理 / 网络销售): two openings, whatever the text")
+_NOT_VARIANT = Decision(0.0, "variant",
+                        "one role at two places or sites (销售代表-昆山 / 销售代表-太仓, 1号仓 / 2号仓)")
+_NOT_OPENINGS = Decision(0.0, "openings", "another headcount and another pay: a separate opening, whatever the text")
+_NOT_TEXTS = Decision(0.0, "text",
+                     "titles alike but the texts differ (and not a re-listing: role, pay, contact, headcount)")
+_NOT_PAY = Decision(0.0, "pay", "the pay conflicts and the texts are not near-identical")
+_NOT_UNLIKE = Decision(0.0, "unlike", "titles unlike or naming no role; texts not near-identical, or the pay conflicts")
+
+
 def same_job(a: Features, b: Features) -> float:
-    """Score in (0, 1] when ``a`` and ``b`` are the same job, else 0.0."""
+    """Score in (0, 1] when ``a`` and ``b`` are the same job, else 0.0 (:func:`decide` says why)."""
+    return decide(a, b).score
+
+
+def decide(a: Features, b: Features) -> Decision:
+    """Whether ``a`` and ``b`` are the same job, and the rule that says so."""
     if a.city and b.city and a.city != b.city:
-        return 0.0
+        return _NOT_CITY
     if a.county and b.county and a.county != b.county:
-        return 0.0
+        return _NOT_COUNTY
     if a.uscc and b.uscc and a.uscc != b.uscc:
-        return 0.0
+        return _NOT_USCC
     if a.branch and b.branch and a.branch != b.branch:
-        return 0.0  # two branches (stores, 分公司) of one company are two workplaces
+        return _NOT_BRANCH
     if a.employment and b.employment and (a.employment == "full_time") != (b.employment == "full_time"):
-        return 0.0  # 全职 and 兼职 (or hourly, temporary) are two jobs
+        return _NOT_EMPLOYMENT
     same_employer = bool(a.ekey and a.ekey == b.ekey) or bool(a.uscc and a.uscc == b.uscc)
     if a.ekey and b.ekey and not same_employer and (fuzz.ratio(a.ekey, b.ekey) < 90 or _numbered(a.ekey, b.ekey)):
-        return 0.0  # two employers, or two numbered sites of one (南越宫站 / 南越宫二站)
+        return _NOT_EMPLOYER
     same_phone = bool(a.phone and a.phone == b.phone)
     if a.source == b.source and a.phone and b.phone and not same_phone:
-        return 0.0  # one source, one employer, two contacts: two openings (a repost keeps its contact)
+        return _NOT_CONTACTS
     if not (same_employer or same_phone or (a.ekey and b.ekey)):
-        return 0.0  # nothing says it is one employer: identical texts from two agencies stay apart
+        return _NOT_NO_EMPLOYER  # identical texts from two agencies stay apart
     one_role = same_role(a.title_text or a.title, b.title_text or b.title, a.ekey, b.ekey)
     if one_role is False:
-        return 0.0  # one employer's template text under two roles (销售助理 / 网络销售) is two openings
+        return _NOT_ROLES
     if one_role and _variant_titles(a.title, b.title):
-        return 0.0  # one role at two places or sites: 销售代表-昆山 / 销售代表-太仓, 1号仓 / 2号仓
+        return _NOT_VARIANT
     pay_conflict = _pay_conflict(a, b)
     if pay_conflict and a.headcount and b.headcount and a.headcount != b.headcount:
-        return 0.0  # another headcount and another pay: a separate opening, whatever the text (理财经理 ×5 / ×50)
+        return _NOT_OPENINGS  # 理财经理 ×5 at 3000-5000 / ×50 at 5000-10000 over one text
     ts, contained = title_similarity(a.title, b.title)
     ds = float(fuzz.ratio(a.text, b.text)) / 100.0 if a.text and b.text else None
     # One employer's role re-listed later under a looser title (销售精英 / 网络销售专员 / 中环城销售精英) with
@@ -399,16 +432,22 @@ def same_job(a: Features, b: Features) -> float:
                                        exact=True)))
         # 操作工 inside 煤气站操作工 may be a narrower role: the texts must agree more.
         if ds is not None and ds < (0.8 if contained or ts < 0.85 else 0.5) and not relisted:
-            return 0.0
+            return _NOT_TEXTS
         if pay_conflict and (ds is None or ds < 0.9):
-            return 0.0
-        return 0.5 + 0.3 * ts + 0.2 * (ds if ds is not None else 0.5)
+            return _NOT_PAY
+        score = 0.5 + 0.3 * ts + 0.2 * (ds if ds is not None else 0.5)
+        if relisted and (ds is None or ds < 0.5):
+            return Decision(score, "relisted", "one employer's role re-listed with its pay, contact and headcount")
+        return Decision(score, "similar", f"one role or like titles ({ts:.2f}), texts agree"
+                        + (f" ({ds:.2f})" if ds is not None else " (no text on one side)"))
     if same_terms:
-        return 0.3 * ts + 0.4 * (ds if ds is not None else 0.5)
+        return Decision(0.3 * ts + 0.4 * (ds if ds is not None else 0.5), "relisted",
+                        "one employer's role re-listed hours later under a looser title, pay and headcount equal")
     # Titles unlike or naming no role (retitled reposts, clickbait): the text and the pay carry it.
     if ds is not None and ds >= 0.85 and not pay_conflict:
-        return 0.3 * ts + 0.4 * ds
-    return 0.0
+        return Decision(0.3 * ts + 0.4 * ds, "retitled",
+                        f"titles unlike or naming no role (clickbait), near-identical texts ({ds:.2f})")
+    return _NOT_UNLIKE
 
 
 # --- stores --------------------------------------------------------------------------------------
