@@ -24,6 +24,10 @@ stays in its cluster while it still matches a member (or is alone), else moves.
 Matching is incremental: features and LSH bands are stored (in the catalog for
 harvests: :class:`CatalogStore`; in memory for the benchmark: :class:`MemoryStore`),
 and a new posting is compared only with its candidates.
+Operators' decisions (:mod:`aggregator.dedupe_decisions`: two postings are one job, or two) outrank
+the rules: :func:`choose_cluster` sends a posting to the cluster of a posting it was decided one job
+with, and never into the cluster of one it was decided two jobs with. :func:`decide` says which rule
+decided a pair (``lingong dedupe explain``).
 
 Fast paths, with the same results: :func:`signatures` computes many MinHashes at once with numpy
 (bit-identical to datasketch's), and :func:`cluster_bulk` clusters a first load in bulk — the candidates
@@ -470,6 +474,11 @@ class Store(Protocol):
 
     def cluster_age(self, cluster_id: str) -> int: ...
 
+    def decisions(self, posting_id: str) -> dict[str, bool]:
+        """Operators' decisions naming the posting: {other posting id: one job?}
+        (:mod:`aggregator.dedupe_decisions`)."""
+        ...
+
 
 class MemoryStore:
     """In-memory store (benchmark, tests): dicts of features, bands and blocks."""
@@ -480,6 +489,14 @@ class MemoryStore:
         self.blocks: dict[str, list[str]] = defaultdict(list)
         self.by_cluster: dict[str, set[str]] = defaultdict(set)
         self.born: dict[str, int] = {}
+        self.decided: dict[str, dict[str, bool]] = defaultdict(dict)
+
+    def decide(self, a: str, b: str, same: bool) -> None:
+        """Record an operator's decision (the catalog's ``dedupe_decisions`` for this store)."""
+        self.decided[a][b] = self.decided[b][a] = same
+
+    def decisions(self, posting_id: str) -> dict[str, bool]:
+        return self.decided.get(posting_id, {})
 
     def get(self, posting_id: str) -> tuple[Features, str] | None:
         return self.feats.get(posting_id)
@@ -563,6 +580,9 @@ class CatalogStore:
     def cluster_age(self, cluster_id: str) -> int:
         return self.catalog.cluster_born(cluster_id)
 
+    def decisions(self, posting_id: str) -> dict[str, bool]:
+        return self.catalog.dedupe_decisions_of(posting_id)
+
 
 def _jsonable(f: Features) -> dict[str, Any]:
     row = f.to_row()
@@ -589,8 +609,26 @@ def choose_cluster(store: Store, f: Features, content_hash: str = "") -> str:
     so one loose match cannot chain two different jobs together (电话销售 ~ 二手房销售代表 ~ 二手房租赁专员).
     """
     prev = store.get(f.posting_id)
+    # Operators' decisions outrank the matcher: a posting decided one job with a clustered posting goes to
+    # its cluster; one decided two jobs with a posting never joins that posting's cluster.
+    decided = store.decisions(f.posting_id)
+    forced: str | None = None
+    apart: set[str] = set()
+    for other_id, same in sorted(decided.items()):
+        got = store.get(other_id)
+        if got is None:
+            continue
+        if same and forced is None:
+            forced = got[1]
+        elif not same:
+            apart.add(got[1])
+    if forced is not None:
+        store.put(f, forced)
+        return forced
     matched: dict[str, float] = {}
     for other, cluster in store.candidates(f):
+        if cluster in apart:
+            continue
         s = same_job(f, other)
         if s > 0.0:
             matched[cluster] = max(s, matched.get(cluster, 0.0))
@@ -601,7 +639,7 @@ def choose_cluster(store: Store, f: Features, content_hash: str = "") -> str:
         if agree >= 0.5:
             accepted.append((agree, best, cluster))
     chosen: str | None = None
-    if prev is not None:
+    if prev is not None and prev[1] not in apart:
         current = prev[1]
         # Sticky: a changed posting keeps its cluster while it still matches it, or is alone in it.
         if any(c == current for _, _, c in accepted) or not store.cluster_has_others(current, f.posting_id):
@@ -610,10 +648,17 @@ def choose_cluster(store: Store, f: Features, content_hash: str = "") -> str:
         top = max((a, b) for a, b, _ in accepted)
         chosen = min((c for a, b, c in accepted if (a, b) == top), key=store.cluster_age)
     if chosen is None:
-        chosen = "c" + f.posting_id[1:]
-        if store.cluster_in_use(chosen):  # it founded a cluster it has now left: a new name
-            chosen = "c_" + hashlib.sha1(f"{f.posting_id}\x1f{content_hash}".encode()).hexdigest()[:16]
+        chosen = new_cluster_id(store, f.posting_id, content_hash)
     store.put(f, chosen)
+    return chosen
+
+
+def new_cluster_id(store: Store, posting_id: str, content_hash: str = "") -> str:
+    """The id of a cluster ``posting_id`` founds: ``c_…`` from its posting id, or, when it founded one it has
+    since left, from its posting id and content."""
+    chosen = "c" + posting_id[1:]
+    if store.cluster_in_use(chosen):
+        chosen = "c_" + hashlib.sha1(f"{posting_id}\x1f{content_hash}".encode()).hexdigest()[:16]
     return chosen
 
 

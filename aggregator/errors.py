@@ -111,6 +111,11 @@ class CatalogError(LingongError):
     """Raised by the catalog when its database cannot be opened or migrated."""
 
 
+class DedupeDecisionError(LingongError):
+    """Raised when an operator's dedupe decision cannot be applied: an unknown posting, the same posting twice,
+    or a conflict with an earlier decision (which the message names)."""
+
+
 class SearchBackendError(LingongError):
     """Raised by a search backend when the engine rejects a request."""
 

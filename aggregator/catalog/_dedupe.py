@@ -1,5 +1,5 @@
 """Dedupe state: tables ``dedupe_keys``, ``dedupe_features``, ``dedupe_bands``, ``dedupe_blocks``,
-``dedupe_clusters`` (:mod:`aggregator.dedupe`).
+``dedupe_clusters`` (:mod:`aggregator.dedupe`) and ``dedupe_decisions`` (:mod:`aggregator.dedupe_decisions`).
 """
 
 from __future__ import annotations
@@ -8,7 +8,7 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
-from aggregator.catalog._core import _Core
+from aggregator.catalog._core import _Core, _now
 
 
 class _DedupeMixin(_Core):
@@ -85,3 +85,38 @@ class _DedupeMixin(_Core):
         """Order in which clusters were founded (older clusters win ties when a posting matches several)."""
         row = self.db.execute("SELECT born FROM dedupe_clusters WHERE cluster_id = ?", (cluster_id,)).fetchone()
         return int(row[0]) if row else 1 << 62
+
+    # --- operators' decisions ------------------------------------------------------------------
+
+    def set_dedupe_decision(self, a: str, b: str, same: bool, note: str = "") -> None:
+        """Record that postings ``a`` and ``b`` are one job (``same``) or two, replacing an earlier decision."""
+        lo, hi = sorted((a, b))
+        self.db.execute("INSERT INTO dedupe_decisions VALUES (?, ?, ?, ?, ?) ON CONFLICT (a, b) DO UPDATE SET "
+                        "same = excluded.same, note = excluded.note, decided_at = excluded.decided_at",
+                        (lo, hi, int(same), note, _now()))
+
+    def forget_dedupe_decision(self, a: str, b: str) -> bool:
+        lo, hi = sorted((a, b))
+        return self.db.execute("DELETE FROM dedupe_decisions WHERE a = ? AND b = ?", (lo, hi)).rowcount > 0
+
+    def dedupe_decisions_of(self, posting_id: str) -> dict[str, bool]:
+        """{other posting id: same} of every decision naming ``posting_id``."""
+        rows = self.db.execute("SELECT b, same FROM dedupe_decisions WHERE a = ? UNION ALL "
+                               "SELECT a, same FROM dedupe_decisions WHERE b = ?", (posting_id, posting_id))
+        return {str(o): bool(s) for o, s in rows}
+
+    def dedupe_decisions(self) -> list[dict[str, Any]]:
+        rows = self.db.execute("SELECT a, b, same, note, decided_at FROM dedupe_decisions ORDER BY decided_at, a, b")
+        return [{"a": a, "b": b, "same": bool(s), "note": n, "decided_at": d} for a, b, s, n, d in rows]
+
+    def move_to_cluster(self, posting_id: str, cluster_id: str) -> None:
+        """Put a posting in another cluster (an operator's decision): its features, row and document."""
+        self.db.execute("UPDATE dedupe_features SET cluster_id = ? WHERE posting_id = ?", (cluster_id, posting_id))
+        self.db.execute("INSERT OR IGNORE INTO dedupe_clusters (cluster_id) VALUES (?)", (cluster_id,))
+        row = self.db.execute("SELECT doc FROM postings WHERE id = ?", (posting_id,)).fetchone()
+        if row is not None:
+            doc = json.loads(row[0])
+            doc["cluster_id"] = cluster_id
+            self.db.execute("UPDATE postings SET cluster_id = ?, doc = ?, updated_at = ? WHERE id = ?",
+                            (cluster_id, json.dumps(doc, ensure_ascii=False), _now(), posting_id))
+

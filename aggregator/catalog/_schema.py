@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 _MIGRATIONS: dict[int, tuple[str, ...]] = {
     2: (  # operations (aggregator.health / aggregator.scheduler): run metrics, drift alarms, source state
@@ -15,6 +15,12 @@ _MIGRATIONS: dict[int, tuple[str, ...]] = {
         "CREATE TABLE IF NOT EXISTS source_state ("
         " source_id TEXT PRIMARY KEY, failures INTEGER NOT NULL DEFAULT 0, paused_until TEXT, paused_reason TEXT,"
         " baseline_run_id INTEGER NOT NULL DEFAULT 0, lease_owner TEXT, lease_until TEXT, updated_at TEXT NOT NULL)",
+    ),
+    3: (  # operators' dedupe decisions (aggregator.dedupe_decisions): one job or two, outranking the matcher
+        "CREATE TABLE IF NOT EXISTS dedupe_decisions ("
+        " a TEXT NOT NULL, b TEXT NOT NULL, same INTEGER NOT NULL, note TEXT NOT NULL DEFAULT '',"
+        " decided_at TEXT NOT NULL, PRIMARY KEY (a, b), CHECK (a < b))",
+        "CREATE INDEX IF NOT EXISTS dedupe_decisions_b ON dedupe_decisions (b)",
     ),
 }
 

@@ -1,4 +1,5 @@
-"""``lingong dedupe explain``: why two postings are one job or two, for operators answering "why twice?"."""
+"""``lingong dedupe``: why two postings are one job or two (``explain``), and operators' decisions that settle a
+pair for good (``merge``, ``split``, ``forget``, ``decisions``; :mod:`aggregator.dedupe_decisions`)."""
 
 from __future__ import annotations
 
@@ -7,28 +8,26 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from aggregator import dedupe
+from aggregator import dedupe, dedupe_decisions
 from aggregator.app import App
 from aggregator.commands import JsonOpt, SourcesOpt, emit_json, err, open_app, out
+from aggregator.errors import DedupeDecisionError
 from aggregator.privacy import public_posting
 from aggregator.schema import JobPosting
 
-dedupe_app = typer.Typer(help="Dedupe: why two postings are one job or two.", no_args_is_help=True)
+dedupe_app = typer.Typer(help="Dedupe: why two postings are one job or two; operators' decisions.",
+                         no_args_is_help=True)
 
 PostingArg = Annotated[str, typer.Argument(help="A posting id (p_…, as in `lingong export`) or SOURCE/NATIVE_ID.",
                                            show_default=False)]
 
 
 def _find(app: App, ref: str) -> JobPosting:
-    posting = app.catalog.get_posting(ref)
-    if posting is None and "/" in ref:
-        source_id, native_id = ref.split("/", 1)
-        posting = app.catalog.get_posting(JobPosting.make_id(source_id, native_id))
-    if posting is None:
-        err.print(f"[red]error:[/red] no posting {ref!r} in the catalog (give a posting id p_… as "
-                  "`lingong export` prints it, or SOURCE/NATIVE_ID)")
-        raise typer.Exit(2)
-    return posting
+    try:
+        return dedupe_decisions.resolve(app.catalog, ref)
+    except DedupeDecisionError as exc:
+        err.print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(2) from exc
 
 
 def _side(app: App, posting: JobPosting, f: dedupe.Features) -> dict[str, Any]:
@@ -52,12 +51,17 @@ def explain(a: PostingArg, b: PostingArg, sources: SourcesOpt = None, as_json: J
         fa, fb = dedupe.features(pa), dedupe.features(pb)
         decision = dedupe.decide(fa, fb)
         sides = [_side(app, pa, fa), _side(app, pb, fb)]
+        operator = next((d for d in app.catalog.dedupe_decisions() if {d["a"], d["b"]} == {pa.id, pb.id}), None)
     together = sides[0]["cluster_id"] is not None and sides[0]["cluster_id"] == sides[1]["cluster_id"]
-    report = {
+    report: dict[str, Any] = {
         "same_job": decision.score > 0.0, "score": round(decision.score, 3), "rule": decision.rule,
         "reason": decision.reason, "same_cluster": together, "postings": sides,
+        "operator_decision": operator,
     }
-    if decision.score > 0.0 and not together:
+    if operator is not None:
+        report["note"] = (f"an operator decided {'one job' if operator['same'] else 'two jobs'} on "
+                          f"{operator['decided_at']} ({operator['note'] or 'no note'}): that outranks the rule")
+    elif decision.score > 0.0 and not together:
         report["note"] = ("the pair matches, but a posting joins a cluster only when it matches at least half of "
                           "its members (the oldest cluster wins a tie); see `lingong export` for the members")
     elif decision.score == 0.0 and together:
@@ -90,6 +94,68 @@ def _cell(value: Any) -> str:
     return str(value)
 
 
+NoteOpt = Annotated[str, typer.Option("--note", help="Why (kept with the decision).")]
+
+
+def _apply(sources: Any, as_json: bool, change: Any, *args: str) -> None:
+    with open_app(sources) as app:
+        try:
+            result = change(app.catalog, *args)
+        except DedupeDecisionError as exc:
+            err.print(f"[red]error:[/red] {exc}")
+            raise typer.Exit(2) from exc
+        if result is not None:
+            result["indexed"] = app.sync()  # the clusters it touched, rebuilt in the index now
+    if as_json:
+        emit_json(result if result is not None else {"forgotten": list(args)})
+    elif result is None:
+        out.print(f"forgot the decision on {args[0]} and {args[1]}; they stay where they are until matched again")
+    elif result["decision"] == "same":
+        moved = ", ".join(result["moved"]) or "nothing (already one cluster)"
+        out.print(f"one job: {result['a']} and {result['b']} in {result['cluster_id']} — moved {moved}")
+    else:
+        where = f"{result['b']} moved to {result['new_cluster']}" if result["new_cluster"] else "they were apart"
+        out.print(f"two jobs: {result['a']} and {result['b']} — {where}; they will not be matched again")
+
+
+def merge(a: PostingArg, b: PostingArg, note: NoteOpt = "", sources: SourcesOpt = None,
+          as_json: JsonOpt = False) -> None:
+    """Decide two postings are one job: B's cluster joins A's, now and whenever either is harvested again."""
+    _apply(sources, as_json, lambda c, x, y: dedupe_decisions.merge(c, x, y, note), a, b)
+
+
+def split(a: PostingArg, b: PostingArg, note: NoteOpt = "", sources: SourcesOpt = None,
+          as_json: JsonOpt = False) -> None:
+    """Decide two postings are two jobs: B leaves A's cluster, and the matcher never puts them together again."""
+    _apply(sources, as_json, lambda c, x, y: dedupe_decisions.split(c, x, y, note), a, b)
+
+
+def forget(a: PostingArg, b: PostingArg, sources: SourcesOpt = None, as_json: JsonOpt = False) -> None:
+    """Drop the decision on two postings (nothing moves now; the matcher decides when they change)."""
+    _apply(sources, as_json, dedupe_decisions.forget, a, b)
+
+
+def decisions(sources: SourcesOpt = None, as_json: JsonOpt = False) -> None:
+    """Every operator decision, with both postings' clusters now and whether it holds."""
+    with open_app(sources) as app:
+        rows = dedupe_decisions.decisions(app.catalog)
+    if as_json:
+        emit_json(rows)
+        return
+    if not rows:
+        out.print("no dedupe decisions")
+        return
+    table = Table("decided", "one job?", "holds", "note")
+    table.add_column("posting a / its cluster", overflow="fold")
+    table.add_column("posting b / its cluster", overflow="fold")
+    for r in rows:
+        table.add_row(r["decided_at"], "yes" if r["same"] else "no", {True: "yes", False: "NO", None: "—"}[r["holds"]],
+                      r["note"], f"{r['a']}\n{r['cluster_a']}", f"{r['b']}\n{r['cluster_b']}")
+    out.print(table)
+
+
 def register(app: typer.Typer) -> None:
-    dedupe_app.command("explain")(explain)
+    for name, command in (("explain", explain), ("merge", merge), ("split", split), ("forget", forget),
+                          ("decisions", decisions)):
+        dedupe_app.command(name)(command)
     app.add_typer(dedupe_app, name="dedupe")

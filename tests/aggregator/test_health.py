@@ -182,7 +182,7 @@ def test_a_version_1_catalog_is_migrated_in_place(tmp_path: Path) -> None:
         conn.executescript(_V1_RUNS)
     catalog = Catalog(path)
     try:
-        assert catalog.schema_version() == SCHEMA_VERSION == 2
+        assert catalog.schema_version() == SCHEMA_VERSION == 3
         (old,) = catalog.runs("feed_old")
         assert (old.fetched, old.new, old.requests, old.alarms, old.duration_s) == (12, 12, 0, [], None)
         run = catalog.start_run("feed_old", "full")
@@ -190,6 +190,8 @@ def test_a_version_1_catalog_is_migrated_in_place(tmp_path: Path) -> None:
         catalog.save_run(run)
         assert catalog.runs("feed_old", limit=1)[0].alarms == ["count_drop: …"]
         assert catalog.source_state("feed_old")["failures"] == 0
+        catalog.set_dedupe_decision("p_b", "p_a", False, "two stations")  # version 3: operators' decisions
+        assert catalog.dedupe_decisions_of("p_a") == {"p_b": False}
     finally:
         catalog.close()
-    assert Catalog(path).schema_version() == 2  # opening again changes nothing
+    assert Catalog(path).schema_version() == 3  # opening again changes nothing
