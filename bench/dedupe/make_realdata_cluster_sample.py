@@ -134,12 +134,14 @@ def _root(parent: dict[str, str], i: str) -> str:
 
 # sample -> (seed, units drawn per dataset (multi-posting units, single postings), earlier samples whose units
 # are not drawn again). Sample 2 was drawn after sample 1 had been scored and read, to score the matcher again;
-# sample 3 after sample 2 had been scored and read.
+# sample 3 after sample 2 had been scored and read; sample 4 after sample 3 had been scored and read.
 SAMPLES: dict[int, tuple[int, dict[str, tuple[int | None, int]], tuple[str, ...]]] = {
     1: (SEED, {"1dagong": (50, 30), "miduoduo": (None, 10), "meituan": (20, 10)}, ()),
     2: (20261129, {"1dagong": (80, 20), "meituan": (20, 0)}, ("labelled_realdata_clusters.json",)),
     3: (20261130, {"1dagong": (80, 20), "meituan": (20, 0)},
         ("labelled_realdata_clusters.json", "labelled_realdata_clusters2.json")),
+    4: (20261201, {"1dagong": (80, 20), "meituan": (20, 0)},
+        ("labelled_realdata_clusters.json", "labelled_realdata_clusters2.json", "labelled_realdata_clusters3.json")),
 }
 
 
