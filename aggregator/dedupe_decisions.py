@@ -6,7 +6,8 @@ is one job to one reader and two to another (``bench/dedupe/README.md``). A port
 now, and :func:`aggregator.dedupe.choose_cluster` keeps to it whenever either posting is harvested again
 (a posting decided one job with another joins that posting's cluster; one decided two jobs never joins it).
 
-- :func:`merge` (a, b): b's cluster joins a's — every member moves, b's cluster id goes out of use.
+- :func:`merge` (a, b): b's cluster joins a's — every member moves (and is decided one job with a), b's
+  cluster id goes out of use.
 - :func:`split` (a, b): b leaves a's cluster for one of its own; the other members stay with a.
 - :func:`forget` (a, b): the decision is dropped; the postings stay where they are until matched again.
 
@@ -61,6 +62,8 @@ def merge(catalog: Catalog, a: str, b: str, note: str = "") -> dict[str, Any]:
         catalog.set_dedupe_decision(pa.id, pb.id, True, note)
         for m in moving:
             catalog.move_to_cluster(m, ca)
+            if m != pb.id:  # each member that moves is decided one job with a, so every one of them stays
+                catalog.set_dedupe_decision(pa.id, m, True, f"moved with {pb.id}" + (f": {note}" if note else ""))
         catalog.enqueue({ca, cb})
     return {"decision": "same", "a": pa.id, "b": pb.id, "cluster_id": ca, "moved": moving,
             "retired_cluster": cb if moving else None}

@@ -153,3 +153,19 @@ def test_the_cli_merges_splits_lists_and_forgets(open_app, sources_dir: Path, tm
     assert refused.exit_code == 2 and "lingong dedupe forget" in " ".join(refused.output.split())
     assert run("forget", "feed_county/J0001", "feed_agency/B0001").exit_code == 0
     assert len(json.loads(run("decisions", "--json").stdout)) == 1
+
+
+def test_merging_a_cluster_moves_every_member_for_good(open_app, sources_dir: Path, tmp_path: Path) -> None:
+    _write(sources_dir, tmp_path)
+    app = open_app()
+    _harvest(app)
+    result = dedupe_decisions.merge(app.catalog, J2, J1)  # J0001's cluster (J0001 + its cross-post B0001) joins
+    assert sorted(result["moved"]) == sorted([J1, B1])
+    decided = {(d["a"], d["b"]): d["note"] for d in dedupe_decisions.decisions(app.catalog)}
+    assert decided == {tuple(sorted((J2, J1))): "", tuple(sorted((J2, B1))): f"moved with {J1}"}
+    app.close()
+    _write(sources_dir, tmp_path, agency_detail="负责快递分拣，日结，周末双休")  # B0001 edited at its source
+    app = open_app()
+    assert _harvest(app)["feed_agency"].updated == 1
+    assert _cluster(app, B1) == _cluster(app, J1) == _cluster(app, J2)
+    assert _results(app) == [{"J0001", "B0001", "J0002"}]
