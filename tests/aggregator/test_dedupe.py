@@ -291,7 +291,7 @@ def test_precision_and_recall_on_the_hand_clustered_real_data_samples() -> None:
     ev = _evaluate()
     figures = {}
     for name, path, same_pairs in (("first", ev.CLUSTERS, 33), ("second", ev.CLUSTERS2, 86),
-                                   ("third", ev.CLUSTERS3, 88)):
+                                   ("third", ev.CLUSTERS3, 88), ("fourth", ev.CLUSTERS4, 88)):
         postings, pairs = ev.cluster_set_postings(path)
         assert sum(same for *_, same in pairs) == same_pairs  # every pair of the sample; unsure ones left out
         figures[name] = ev.score(ev.STRATEGIES["lsh_fuzz"](postings), pairs)
@@ -300,6 +300,7 @@ def test_precision_and_recall_on_the_hand_clustered_real_data_samples() -> None:
     assert figures["first"]["precision"] == 1.0 and figures["first"]["recall"] >= 0.6, figures
     assert figures["second"]["precision"] >= 0.95 and figures["second"]["recall"] >= 0.75, figures
     assert figures["third"]["precision"] >= 0.95 and figures["third"]["recall"] >= 0.6, figures
+    assert figures["fourth"]["precision"] >= 0.95 and figures["fourth"]["recall"] >= 0.75, figures
 
 
 # --- fast paths: vectorised MinHash, bulk first load ------------------------------------------------
