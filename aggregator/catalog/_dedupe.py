@@ -105,6 +105,13 @@ class _DedupeMixin(_Core):
                                "SELECT a, same FROM dedupe_decisions WHERE b = ?", (posting_id, posting_id))
         return {str(o): bool(s) for o, s in rows}
 
+    def dedupe_decision(self, a: str, b: str) -> dict[str, Any] | None:
+        """The decision on postings ``a`` and ``b``, if any."""
+        lo, hi = sorted((a, b))
+        row = self.db.execute("SELECT same, note, decided_at FROM dedupe_decisions WHERE a = ? AND b = ?",
+                              (lo, hi)).fetchone()
+        return None if row is None else {"a": lo, "b": hi, "same": bool(row[0]), "note": row[1], "decided_at": row[2]}
+
     def dedupe_decisions(self) -> list[dict[str, Any]]:
         rows = self.db.execute("SELECT a, b, same, note, decided_at FROM dedupe_decisions ORDER BY decided_at, a, b")
         return [{"a": a, "b": b, "same": bool(s), "note": n, "decided_at": d} for a, b, s, n, d in rows]

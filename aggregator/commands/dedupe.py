@@ -51,7 +51,7 @@ def explain(a: PostingArg, b: PostingArg, sources: SourcesOpt = None, as_json: J
         fa, fb = dedupe.features(pa), dedupe.features(pb)
         decision = dedupe.decide(fa, fb)
         sides = [_side(app, pa, fa), _side(app, pb, fb)]
-        operator = next((d for d in app.catalog.dedupe_decisions() if {d["a"], d["b"]} == {pa.id, pb.id}), None)
+        operator = app.catalog.dedupe_decision(pa.id, pb.id)
     together = sides[0]["cluster_id"] is not None and sides[0]["cluster_id"] == sides[1]["cluster_id"]
     report: dict[str, Any] = {
         "same_job": decision.score > 0.0, "score": round(decision.score, 3), "rule": decision.rule,

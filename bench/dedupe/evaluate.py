@@ -115,7 +115,10 @@ def _to_postings(records: Iterable[dict[str, Any]], native_id: Callable[[dict[st
 
 def cluster_labels(path: Path = CLUSTERS, labels: str = "clusters") -> dict[str, str]:
     """``dataset|id`` → ``group/cluster`` as one labeller placed every posting of a cluster sample."""
-    doc = json.loads(path.read_text(encoding="utf-8"))
+    return _labels(json.loads(path.read_text(encoding="utf-8")), labels)
+
+
+def _labels(doc: dict[str, Any], labels: str) -> dict[str, str]:
     return {f"{g['dataset']}|{i}": f"{g['group']}/{c}" for g in doc["groups"] if labels in g
             for i, c in g[labels].items()}
 
@@ -127,7 +130,7 @@ def cluster_set_postings(path: Path = CLUSTERS, *, labels: str = "clusters",
     marked unsure are left out. Ids are ``dataset|id``. ``labels`` picks the labeller (``clusters`` or
     ``clusters_second``, the second labeller, 1dagong groups only)."""
     doc = json.loads(path.read_text(encoding="utf-8"))
-    cluster_of = cluster_labels(path, labels)
+    cluster_of = _labels(doc, labels)
     unsure = {frozenset(f"{g['dataset']}|{i}" for i in pair)
               for g in doc["groups"] if labels in g for pair in g.get(labels + "_unsure", [])}
     by_key = {f"{r['dataset']}|{r['id']}": r for r in doc["records"]}
